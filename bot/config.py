@@ -1,0 +1,150 @@
+"""Settings: the only reader of the environment. Everything else receives a Config.
+
+May import: the standard library and bot.errors.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from bot.errors import ConfigError
+
+REGION_HOSTS = {
+    "us": ("https://api.assemblyai.com", "https://llm-gateway.assemblyai.com/v1"),
+    "eu": ("https://api.eu.assemblyai.com", "https://llm-gateway.eu.assemblyai.com/v1"),
+}
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting Recap reads; README and .env.example list exactly these."""
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    port: int = 3000
+    slack_api_url: str = "https://slack.com/api/"
+    assemblyai_api_key: str | None = None
+    assemblyai_region: str = "us"
+    assemblyai_base_url: str = REGION_HOSTS["us"][0]
+    llm_base_url: str = REGION_HOSTS["us"][1]
+    llm_api_key: str | None = None
+    llm_model: str = "claude-sonnet-4-6"
+    database_path: str = "recap.db"
+    public_url: str | None = None
+    webhook_secret: str | None = None
+    max_file_mb: int = 1024
+    retention_days: int | None = None
+    judge: bool = False
+    log_level: str = "INFO"
+    # Tuning knobs (documented in the README; defaults suit production).
+    llm_rpm: int = 30
+    llm_concurrency: int = 8
+    llm_max_tokens: int = 4000
+    chunk_tokens: int = 24000
+    poll_interval: float = 3.0
+    speech_models: tuple[str, ...] = ("universal-3-pro", "universal-2")
+
+    @property
+    def max_file_bytes(self) -> int:
+        return self.max_file_mb * 1024 * 1024
+
+    @property
+    def is_gateway(self) -> bool:
+        """The LLM Gateway takes the raw key; other OpenAI-compatible endpoints take Bearer."""
+        return "llm-gateway" in self.llm_base_url and "assemblyai.com" in self.llm_base_url
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    def with_(self, **changes: Any) -> Config:
+        return replace(self, **changes)
+
+    def require(self, *names: str) -> None:
+        """Raise one ConfigError naming every missing variable at once."""
+        missing = [n.upper() for n in names if not getattr(self, n)]
+        if missing:
+            raise ConfigError(
+                f"Missing setting{'s' if len(missing) > 1 else ''}: {', '.join(missing)} "
+                "(set in the environment or .env; see .env.example)."
+            )
+
+    def require_for_run(self) -> None:
+        needed = ["slack_bot_token"] + ([] if self.socket_mode else ["slack_signing_secret"])
+        self.require(*needed)
+        if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-.")
+
+
+ENV_NAMES = [f.name.upper() for f in fields(Config)]
+
+
+def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
+
+
+def load(env: Mapping[str, str] | None = None) -> Config:
+    """Build the Config from an environment (os.environ by default)."""
+    env = os.environ if env is None else env
+
+    def get(name: str) -> str | None:
+        value = (env.get(name) or "").strip()
+        return value or None
+
+    region = (get("ASSEMBLYAI_REGION") or "us").lower()
+    if region not in REGION_HOSTS:
+        raise ConfigError(f"ASSEMBLYAI_REGION must be us or eu, not {region!r}.")
+    aai_host, gateway = REGION_HOSTS[region]
+    level = (get("LOG_LEVEL") or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}.")
+    models = get("SPEECH_MODELS")
+    try:
+        poll = float(get("POLL_INTERVAL") or 3.0)
+    except ValueError:
+        raise ConfigError("POLL_INTERVAL must be a number of seconds.") from None
+    assemblyai_key = get("ASSEMBLYAI_API_KEY")
+    config = Config(
+        slack_bot_token=get("SLACK_BOT_TOKEN"),
+        slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+        slack_app_token=get("SLACK_APP_TOKEN"),
+        port=_int(env, "PORT", 3000) or 3000,
+        slack_api_url=_with_slash(get("SLACK_API_URL") or "https://slack.com/api/"),
+        assemblyai_api_key=assemblyai_key,
+        assemblyai_region=region,
+        assemblyai_base_url=(get("ASSEMBLYAI_BASE_URL") or aai_host).rstrip("/"),
+        llm_base_url=(get("LLM_BASE_URL") or gateway).rstrip("/"),
+        llm_api_key=get("LLM_API_KEY") or assemblyai_key,
+        llm_model=get("LLM_MODEL") or "claude-sonnet-4-6",
+        database_path=get("DATABASE_PATH") or "recap.db",
+        public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
+        webhook_secret=get("WEBHOOK_SECRET"),
+        max_file_mb=_int(env, "MAX_FILE_MB", 1024) or 1024,
+        retention_days=_int(env, "RETENTION_DAYS", None),
+        judge=(get("JUDGE") or "off").lower() in ("on", "1", "true", "yes"),
+        log_level=level,
+        llm_rpm=_int(env, "LLM_RPM", 30) or 30,
+        llm_concurrency=_int(env, "LLM_CONCURRENCY", 8) or 8,
+        llm_max_tokens=_int(env, "LLM_MAX_TOKENS", 4000) or 4000,
+        chunk_tokens=_int(env, "CHUNK_TOKENS", 24000) or 24000,
+        poll_interval=poll,
+        speech_models=tuple(m.strip() for m in models.split(",") if m.strip())
+        if models
+        else ("universal-3-pro", "universal-2"),
+    )
+    return config
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"

@@ -1,0 +1,67 @@
+"""The recap object (DESIGN.md's contract) and the parsing of what the LLM returns.
+
+Pure: no I/O. The LLM's reply is untrusted data; everything here validates it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Topic:
+    title: str
+    summary: str
+    start_ms: int
+    speakers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ActionItem:
+    text: str
+    owner: str | None = None
+    due: str | None = None
+    start_ms: int | None = None
+    quote: str | None = None
+
+
+@dataclass
+class Evidence:
+    start_ms: int
+    quote: str
+
+
+@dataclass
+class Recap:
+    """What `--json` prints and what the cache stores. `text` is always the whole recap."""
+
+    transcript_id: str
+    style: str
+    tldr: str = ""
+    topics: list[Topic] = field(default_factory=list)
+    action_items: list[ActionItem] = field(default_factory=list)
+    decisions: list[str] = field(default_factory=list)
+    decision_evidence: list[Evidence] = field(default_factory=list)
+    text: str = ""
+    cached_transcript: bool = False
+    duration_ms: int = 0
+    language: str = "en"
+    instructions: str = ""
+    model: str = ""
+    covered_ms: int = 0
+    chunks: int = 1
+    usage: dict[str, int] = field(default_factory=dict)
+    grounding: dict[str, int] | None = None
+    judge: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Recap:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        known["topics"] = [Topic(**t) for t in data.get("topics") or []]
+        known["action_items"] = [ActionItem(**a) for a in data.get("action_items") or []]
+        known["decision_evidence"] = [Evidence(**e) for e in data.get("decision_evidence") or []]
+        return cls(**known)
