@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from bot.errors import ConfigError
@@ -23,26 +23,27 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 class Config:
     """Every setting Recap reads; README and .env.example list exactly these."""
 
-    slack_bot_token: str | None = None
-    slack_signing_secret: str | None = None
-    slack_app_token: str | None = None
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
     port: int = 3000
     slack_api_url: str = "https://slack.com/api/"
-    assemblyai_api_key: str | None = None
+    assemblyai_api_key: str | None = field(default=None, repr=False)
     assemblyai_region: str = "us"
     assemblyai_base_url: str = REGION_HOSTS["us"][0]
     llm_base_url: str = REGION_HOSTS["us"][1]
-    llm_api_key: str | None = None
+    llm_api_key: str | None = field(default=None, repr=False)
     llm_model: str = "claude-sonnet-4-6"
     database_path: str = "recap.db"
     public_url: str | None = None
-    webhook_secret: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
     max_file_mb: int = 1024
     retention_days: int | None = None
     judge: bool = False
     log_level: str = "INFO"
     # Tuning knobs (documented in the README; defaults suit production).
     llm_rpm: int = 30
+    llm_rate_period: float = 60.0
     llm_concurrency: int = 8
     llm_max_tokens: int = 4000
     chunk_tokens: int = 24000
@@ -94,6 +95,19 @@ def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}.") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be greater than zero.")
+    return value
+
+
 def load(env: Mapping[str, str] | None = None) -> Config:
     """Build the Config from an environment (os.environ by default)."""
     env = os.environ if env is None else env
@@ -110,10 +124,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
     if level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}.")
     models = get("SPEECH_MODELS")
-    try:
-        poll = float(get("POLL_INTERVAL") or 3.0)
-    except ValueError:
-        raise ConfigError("POLL_INTERVAL must be a number of seconds.") from None
+    poll = _float(env, "POLL_INTERVAL", 3.0)
     assemblyai_key = get("ASSEMBLYAI_API_KEY")
     config = Config(
         slack_bot_token=get("SLACK_BOT_TOKEN"),
@@ -135,6 +146,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         judge=(get("JUDGE") or "off").lower() in ("on", "1", "true", "yes"),
         log_level=level,
         llm_rpm=_int(env, "LLM_RPM", 30) or 30,
+        llm_rate_period=_float(env, "LLM_RATE_PERIOD", 60.0),
         llm_concurrency=_int(env, "LLM_CONCURRENCY", 8) or 8,
         llm_max_tokens=_int(env, "LLM_MAX_TOKENS", 4000) or 4000,
         chunk_tokens=_int(env, "CHUNK_TOKENS", 24000) or 24000,

@@ -1,0 +1,147 @@
+"""`recap`: one entry point for people and the Procfile (run, summarize, judge, eval, doctor, demo).
+
+May import: everything in bot. Prints results on stdout, progress and errors on stderr; a failure is
+one sentence and a non-zero exit, never a traceback unless LOG_LEVEL=DEBUG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable
+
+from bot import config as config_module
+from bot.core import prompts
+from bot.core.render import recap_terminal
+from bot.core.sources import Source, url_source
+from bot.core.transcript import format_timestamp
+from bot.core.transcript_files import TRANSCRIPT_EXTENSIONS
+from bot.deps import open_deps
+from bot.errors import RecapError, SourceRejected
+from bot.pipeline import Progress, get_recap, get_transcript
+
+log = logging.getLogger("recap")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="recap", description="Turn recordings into recaps, in Slack or in the terminal."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("run", help="run the Slack app (Socket Mode if SLACK_APP_TOKEN is set)")
+    summarize = commands.add_parser("summarize", help="print the recap of a file, URL or stdin")
+    summarize.add_argument(
+        "source", help="audio/video file, https URL, .vtt/.srt/.txt, or - for stdin"
+    )
+    _style_args(summarize)
+    summarize.add_argument("--json", action="store_true", help="print the recap object as JSON")
+    return parser
+
+
+def _style_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--style", default=prompts.DEFAULT_STYLE, choices=sorted(prompts.STYLES))
+    parser.add_argument("--instructions", default="", help="custom instructions for the summary")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handlers: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
+        "run": _run,
+        "summarize": _summarize,
+    }
+    try:
+        return asyncio.run(handlers[args.command](args))
+    except KeyboardInterrupt:
+        return 130
+    except RecapError as error:
+        print(f"recap: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # the last net: one sentence, the traceback only at DEBUG
+        log.debug("unexpected error", exc_info=True)
+        print(f"recap: unexpected error ({type(error).__name__}): {error}", file=sys.stderr)
+        return 1
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from bot.server import serve
+
+    config = config_module.load()
+    config.require_for_run()
+    return await serve(config)
+
+
+def progress_printer() -> Callable[[Progress], Awaitable[None]]:
+    """Stage, elapsed time and part N of M on stderr, so stdout stays the recap alone."""
+    started = time.monotonic()
+
+    async def show(step: Progress) -> None:
+        clock = format_timestamp(int((time.monotonic() - started) * 1000))
+        print(f"[{clock}] {step.detail}", file=sys.stderr, flush=True)
+
+    return show
+
+
+async def _summarize(args: argparse.Namespace) -> int:
+    config = config_module.load()
+    source = await cli_source(args.source, config.max_file_bytes)
+    deps = await open_deps(config)
+    try:
+        show = progress_printer()
+        transcript, cached = await get_transcript(deps, source, progress=show)
+        _, recap, _ = await get_recap(
+            deps,
+            transcript,
+            style=args.style,
+            instructions=args.instructions,
+            cached_transcript=cached,
+            progress=show,
+        )
+    finally:
+        await deps.aclose()
+    if args.json:
+        print(json.dumps(recap.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(recap_terminal(recap))
+    return 0
+
+
+async def cli_source(arg: str, max_bytes: int) -> Source:
+    """A file path, an http(s) URL, or `-` (transcript text on stdin) as a Source."""
+    if arg == "-":
+        text = await asyncio.to_thread(sys.stdin.read)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        return Source(
+            kind="text", key=f"sha256:{digest}", name="stdin.txt", path=text, is_transcript=True
+        )
+    if arg.startswith(("http://", "https://")):
+        return url_source("", arg)
+    if not os.path.isfile(arg):
+        raise SourceRejected(f"No such file: {arg}")
+    size = os.path.getsize(arg)
+    if size > max_bytes:
+        raise SourceRejected(
+            f"{os.path.basename(arg)} is over the {max_bytes // 1_048_576} MB limit."
+        )
+    digest = await asyncio.to_thread(_sha256_file, arg)
+    return Source(
+        kind="path",
+        key=f"sha256:{digest}",
+        name=os.path.basename(arg),
+        path=arg,
+        size=size,
+        is_transcript=arg.lower().endswith(TRANSCRIPT_EXTENSIONS),
+    )
+
+
+def _sha256_file(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

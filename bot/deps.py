@@ -1,0 +1,109 @@
+"""One bag of clients (store, transcriber, LLM, Slack, HTTP session), opened and closed together.
+
+May import: the edges (store, transcriber, llm), slack_sdk, aiohttp, bot.config, bot.errors.
+Nothing else builds clients, so tests and the demo redirect everything through Config alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass, field
+
+import aiohttp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Config
+from bot.errors import ConfigError
+from bot.llm import LLM
+from bot.store import Store
+from bot.transcriber import Transcriber
+
+
+@dataclass
+class Deps:
+    config: Config
+    store: Store
+    llm: LLM
+    http: aiohttp.ClientSession
+    transcriber_: Transcriber | None = None
+    slack: AsyncWebClient | None = None
+    webhook_secret: str = ""
+    # Per-source locks: two drops of one file in flight never transcribe twice.
+    locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # transcript id -> future resolved by the AssemblyAI webhook (HTTP mode with PUBLIC_URL).
+    completions: dict[str, asyncio.Future[str]] = field(default_factory=dict)
+
+    @property
+    def transcriber(self) -> Transcriber:
+        """The AssemblyAI edge; asking for it without a key is an operator error."""
+        if self.transcriber_ is None:
+            raise ConfigError("ASSEMBLYAI_API_KEY is needed to transcribe recordings.")
+        return self.transcriber_
+
+    def lock(self, key: str) -> asyncio.Lock:
+        return self.locks.setdefault(key, asyncio.Lock())
+
+    async def aclose(self) -> None:
+        if self.transcriber_ is not None:
+            await self.transcriber_.aclose()
+        await self.llm.aclose()
+        await self.http.close()
+        await self.store.close()
+
+
+def slack_client(config: Config) -> AsyncWebClient:
+    """The Web API client: base URL from SLACK_API_URL, retries on 429, 5xx and dropped connections."""
+    return AsyncWebClient(
+        token=config.slack_bot_token,
+        base_url=config.slack_api_url,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=3),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncServerErrorRetryHandler(max_retry_count=3),
+        ],
+    )
+
+
+async def open_deps(config: Config, *, slack: bool = False) -> Deps:
+    """Open every client the configuration allows; `slack=True` also builds the Web API client."""
+    store = await Store.open(config.database_path)
+    secret = config.webhook_secret or await store.get_meta("webhook_secret")
+    if not secret:
+        secret = secrets.token_urlsafe(32)
+        await store.set_meta("webhook_secret", secret)
+    webhook_url = f"{config.public_url}/assemblyai/webhook" if config.public_url else None
+    transcriber = None
+    if config.assemblyai_api_key:
+        transcriber = Transcriber(
+            api_key=config.assemblyai_api_key,
+            base_url=config.assemblyai_base_url,
+            speech_models=config.speech_models,
+            poll_interval=config.poll_interval,
+            webhook_url=webhook_url,
+            webhook_secret=secret,
+        )
+    llm = LLM(
+        base_url=config.llm_base_url,
+        api_key=config.llm_api_key,
+        model=config.llm_model,
+        bearer=not config.is_gateway,
+        rpm=config.llm_rpm,
+        rate_period=config.llm_rate_period,
+        concurrency=config.llm_concurrency,
+        max_tokens=config.llm_max_tokens,
+    )
+    return Deps(
+        config=config,
+        store=store,
+        llm=llm,
+        http=aiohttp.ClientSession(),
+        transcriber_=transcriber,
+        slack=slack_client(config) if slack else None,
+        webhook_secret=secret,
+    )

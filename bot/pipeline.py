@@ -1,0 +1,286 @@
+"""The recording's journey: source -> transcript (cached) -> recap (cached) -> answers.
+
+May import: bot.core, bot.deps (and through it the edges), bot.errors. It knows nothing of Slack
+or the terminal: callers pass a `progress` callback and decide how to show each step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.core import prompts
+from bot.core.chunking import Chunk, chunk_transcript, estimate_tokens
+from bot.core.grounding import ground
+from bot.core.recap import Recap, recap_from_llm
+from bot.core.sources import Source
+from bot.core.transcript import Transcript, format_timestamp
+from bot.core.transcript_files import parse_transcript_file
+from bot.deps import Deps
+from bot.errors import Forgotten, SourceRejected, TranscriptionFailed
+from bot.slack_files import open_download, slack_file_hosts
+from bot.transcriber import deadline_for
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One step of a job, worded for a person: "Transcribing 12 minutes of audio"."""
+
+    stage: str
+    detail: str
+    part: int = 0
+    total: int = 0
+
+
+ProgressFn = Callable[[Progress], Awaitable[None]]
+SubmittedFn = Callable[[str], Awaitable[None]]
+
+
+async def _quiet(_: Progress) -> None:
+    return None
+
+
+async def get_transcript(
+    deps: Deps,
+    source: Source,
+    *,
+    team_id: str = "",
+    progress: ProgressFn = _quiet,
+    known_id: str | None = None,
+    on_submitted: SubmittedFn | None = None,
+) -> tuple[Transcript, bool]:
+    """The transcript of `source` and whether it came from the cache.
+
+    One recording, one transcription: the cache, an id submitted earlier (a restart, a second
+    drop) and a per-source lock all stand between a source and a second submission.
+    """
+    async with deps.lock(source.key):
+        cached = await deps.store.find_transcript(source.key)
+        if cached is not None:
+            return cached, True
+        if source.is_transcript:
+            transcript = await _read_transcript_file(deps, source)
+        else:
+            transcript_id = known_id or await deps.store.find_transcript_id(source.key)
+            if transcript_id is None:
+                audio_url = await _audio_url(deps, source, progress)
+                transcript_id = await deps.transcriber.submit(audio_url)
+                await deps.store.link_recording(source.key, team_id, source.name, transcript_id)
+            if on_submitted is not None:
+                await on_submitted(transcript_id)
+            minutes = f"{source.duration_ms / 60000:.0f} minutes of " if source.duration_ms else ""
+            await progress(Progress("transcribing", f"Transcribing {minutes}audio"))
+            transcript = await _wait(deps, transcript_id, source.duration_ms)
+        await deps.store.save_transcript(source.key, team_id, source.name, transcript)
+        return transcript, False
+
+
+async def _wait(deps: Deps, transcript_id: str, duration_ms: int | None) -> Transcript:
+    """Poll AssemblyAI, or with webhooks wait for the call and poll only as a late safety net."""
+    deadline = deadline_for(duration_ms)
+    if not deps.config.public_url:
+        return await deps.transcriber.wait(transcript_id, deadline_s=deadline)
+    future = deps.completions.setdefault(transcript_id, asyncio.get_running_loop().create_future())
+    try:
+        # The safety poll starts only well after the expected completion.
+        await asyncio.wait_for(asyncio.shield(future), timeout=deadline / 3)
+    except TimeoutError:
+        pass
+    finally:
+        deps.completions.pop(transcript_id, None)
+    return await deps.transcriber.wait(transcript_id, deadline_s=deadline)
+
+
+async def _audio_url(deps: Deps, source: Source, progress: ProgressFn) -> str:
+    """What AssemblyAI fetches: a public URL as it is, else our bytes streamed into /v2/upload."""
+    if source.kind == "url" and source.url:
+        return source.url
+    if source.kind == "path" and source.path:
+        await progress(Progress("uploading", f"Uploading {source.name}"))
+        return await deps.transcriber.upload_file(source.path)
+    if source.kind == "slack_file" and source.url:
+        size = f" ({source.size / 1_048_576:.1f} MB)" if source.size else ""
+        await progress(Progress("downloading", f"Downloading {source.name}{size}"))
+        return await deps.transcriber.upload(lambda: _slack_chunks(deps, source), source.size)
+    raise SourceRejected("Recap cannot read this recording.")
+
+
+async def _slack_chunks(deps: Deps, source: Source) -> AsyncIterator[bytes]:
+    assert source.url is not None
+    async with open_download(
+        deps.http,
+        source.url,
+        token=deps.config.slack_bot_token or "",
+        allowed_hosts=slack_file_hosts(deps.config.slack_api_url),
+        max_bytes=deps.config.max_file_bytes,
+    ) as download:
+        async for chunk in download.chunks:
+            yield chunk
+
+
+async def _read_transcript_file(deps: Deps, source: Source) -> Transcript:
+    if source.kind == "text" and source.path is not None:
+        raw = source.path.encode()  # the CLI passes stdin's text in `path` for kind "text"
+    elif source.kind == "path" and source.path:
+        raw = await asyncio.to_thread(_read_capped, source.path, deps.config.max_file_bytes)
+    else:
+        raw = b"".join([c async for c in _slack_chunks(deps, source)])
+    utterances = parse_transcript_file(source.name, raw.decode("utf-8", errors="replace"))
+    if not utterances:
+        raise TranscriptionFailed(f"{source.name} has no transcript text Recap can read.")
+    end = max(u.end_ms for u in utterances)
+    digest = hashlib.sha256(raw).hexdigest()[:24]
+    return Transcript(id=f"local:{digest}", utterances=tuple(utterances), duration_ms=end)
+
+
+def _read_capped(path: str, limit: int) -> bytes:
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise SourceRejected(f"This transcript file is over the {limit // 1_048_576} MB limit.")
+    return data
+
+
+def recap_key(team_id: str, transcript_id: str, style: str, instructions: str, model: str) -> str:
+    """Same workspace, transcript, style, instructions, model and prompts: the same recap."""
+    parts = [team_id, transcript_id, style, instructions.strip(), model, prompts.PROMPT_VERSION]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+async def get_recap(
+    deps: Deps,
+    transcript: Transcript,
+    *,
+    team_id: str = "",
+    style: str = prompts.DEFAULT_STYLE,
+    instructions: str = "",
+    cached_transcript: bool = False,
+    progress: ProgressFn = _quiet,
+) -> tuple[int, Recap, bool]:
+    """(recap id, recap, from cache). A stored recap costs no LLM call at all."""
+    model = deps.config.llm_model
+    key = recap_key(team_id, transcript.id, style, instructions, model)
+    found = await deps.store.find_recap(key)
+    if found is not None:
+        recap_id, recap = found
+        recap.cached_transcript = cached_transcript
+        return recap_id, recap, True
+    recap = await summarize(deps, transcript, style, instructions, progress)
+    recap.cached_transcript = cached_transcript
+    recap_id = await deps.store.save_recap(
+        key, transcript_id=transcript.id, team_id=team_id, style=style, recap=recap
+    )
+    return recap_id, recap, False
+
+
+async def summarize(
+    deps: Deps, transcript: Transcript, style: str, instructions: str, progress: ProgressFn
+) -> Recap:
+    """One call when the transcript fits; else map every chunk concurrently, then reduce."""
+    chunks = chunk_transcript(transcript.utterances, deps.config.chunk_tokens)
+    if not chunks:
+        raise TranscriptionFailed("The recording has no speech Recap could transcribe.")
+    usage = {"calls": 0, "input_tokens": 0, "output_tokens": 0}
+
+    async def call(messages: list[dict[str, str]]) -> dict:
+        data, completion = await deps.llm.complete_json(
+            messages, schema=prompts.RECAP_SCHEMA, name="recap"
+        )
+        usage["calls"] += 1
+        usage["input_tokens"] += completion.input_tokens
+        usage["output_tokens"] += completion.output_tokens
+        return data
+
+    total = len(chunks)
+    await progress(Progress("summarizing", "Summarizing", 0, total))
+    if total == 1:
+        final = await call(prompts.recap_messages(chunks[0].text, style, instructions))
+    else:
+        final = await _map_reduce(chunks, style, instructions, call, progress, deps)
+    recap = recap_from_llm(
+        final,
+        transcript_id=transcript.id,
+        style=style,
+        duration_ms=transcript.duration_ms,
+        speakers=transcript.speakers,
+    )
+    recap.instructions = instructions
+    recap.language = transcript.language
+    recap.model = deps.config.llm_model
+    recap.duration_ms = transcript.duration_ms
+    recap.covered_ms = max(transcript.duration_ms, chunks[-1].end_ms)
+    recap.chunks = total
+    recap.usage = usage
+    return ground(recap, transcript.utterances)
+
+
+async def _map_reduce(
+    chunks: list[Chunk],
+    style: str,
+    instructions: str,
+    call: Callable[[list[dict[str, str]]], Awaitable[dict]],
+    progress: ProgressFn,
+    deps: Deps,
+) -> dict:
+    """No part is dropped: a chunk that still fails after retries fails the whole recap."""
+    total, done = len(chunks), 0
+
+    async def one(chunk: Chunk) -> dict:
+        nonlocal done
+        messages = prompts.recap_messages(
+            chunk.text, style, instructions, part=chunk.index + 1, total=total
+        )
+        partial = await call(messages)
+        done += 1
+        await progress(Progress("summarizing", f"Summarizing part {done} of {total}", done, total))
+        return partial
+
+    partials = list(await asyncio.gather(*(one(c) for c in chunks)))
+    budget = deps.config.chunk_tokens
+    while estimate_tokens(json.dumps(partials)) > budget and len(partials) > 2:
+        groups = _group(partials, budget)
+        if len(groups) == len(partials):  # each alone is too big: pairs still shrink the list
+            groups = [partials[i : i + 2] for i in range(0, len(partials), 2)]
+        partials = list(
+            await asyncio.gather(
+                *(call(prompts.reduce_messages(g, style, instructions)) for g in groups)
+            )
+        )
+    return await call(prompts.reduce_messages(partials, style, instructions))
+
+
+def _group(partials: list[dict], budget: int) -> list[list[dict]]:
+    groups: list[list[dict]] = [[]]
+    for partial in partials:
+        if groups[-1] and estimate_tokens(json.dumps(groups[-1] + [partial])) > budget:
+            groups.append([])
+        groups[-1].append(partial)
+    return groups
+
+
+async def answer(
+    deps: Deps, transcript_id: str, question: str, history: list[tuple[str, str]]
+) -> str:
+    """A follow-up grounded in one recording's transcript (and only that one)."""
+    transcript = await deps.store.get_transcript(transcript_id)
+    if transcript is None:
+        raise Forgotten("This recording's transcript was deleted, so Recap can't answer about it.")
+    chunks = chunk_transcript(transcript.utterances, deps.config.chunk_tokens)
+    text = chunks[0].text if len(chunks) == 1 else _relevant(chunks, question)
+    completion = await deps.llm.complete(prompts.followup_messages(text, history, question))
+    return completion.text.strip()
+
+
+def _relevant(chunks: list[Chunk], question: str) -> str:
+    """For a transcript longer than one call: the chunk sharing most words with the question."""
+    words = {w for w in question.lower().split() if len(w) > 3}
+    best = max(chunks, key=lambda c: sum(w in c.text.lower() for w in words))
+    return best.text
+
+
+def elapsed(started: float) -> str:
+    return format_timestamp(int((time.monotonic() - started) * 1000))
