@@ -58,7 +58,7 @@ class Deps:
 
 
 def slack_client(config: Config) -> AsyncWebClient:
-    """The Web API client: base URL from SLACK_API_URL, retries on 429, 5xx and dropped connections."""
+    """The Web API client: SLACK_API_URL as base, retries on 429, 5xx and dropped connections."""
     return AsyncWebClient(
         token=config.slack_bot_token,
         base_url=config.slack_api_url,
