@@ -1,0 +1,261 @@
+"""The AssemblyAI edge: upload, submit, poll, fetch and delete transcripts.
+
+Uses the official SDK's async client with settings passed in (never the SDK's global
+settings), so two Transcribers with different keys or hosts can live in one process.
+The SDK does not retry; every call here goes through bot.retry, and SDK errors become
+bot.errors sentences. Completed transcripts leave as bot.core.transcript.Transcript.
+
+May import: the standard library, assemblyai, httpx, bot.errors, bot.retry
+and bot.core.transcript.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+import assemblyai as aai
+import httpx
+from assemblyai.prerecorded.v2 import async_api
+
+from bot.core.transcript import Transcript, Utterance
+from bot.errors import ConfigError, TranscriptionFailed, TranscriptionTimedOut
+from bot.retry import Transient, parse_retry_after, with_retries
+
+T = TypeVar("T")
+WEBHOOK_HEADER = "X-Recap-Webhook"
+
+
+@dataclass(frozen=True)
+class Status:
+    """One look at a transcript: queued | processing | completed | error."""
+
+    status: str
+    error: str | None
+    transcript: Transcript | None
+    audio_duration_ms: int | None
+
+
+def deadline_for(duration_ms: int | None) -> float:
+    """How long (seconds) to wait for a transcript before giving up on waiting.
+
+    AssemblyAI usually needs 0.1-0.3x the audio's length, but jobs queue behind an
+    account's concurrency limit (5 on free accounts), so we allow 3x the length and never
+    less than 15 minutes. Unknown length (a link): 2 hours, enough for 5 h+ of audio.
+    The id is kept either way, so a late completion is still used.
+    """
+    if not duration_ms:
+        return 2 * 3600.0
+    return max(15 * 60.0, 3 * duration_ms / 1000)
+
+
+def _reason(error: aai.types.AssemblyAIError) -> str:
+    """The server's words, without the SDK's "failed to ... <id>:" prefix."""
+    text = str(error)
+    return text.split(": ", 1)[1].strip() if ": " in text else text
+
+
+def to_transcript(response: aai.types.TranscriptResponse) -> Transcript:
+    """A completed AssemblyAI response as our Transcript (times in ms)."""
+    duration_ms = int((response.audio_duration or 0) * 1000)
+    utterances = tuple(
+        Utterance(speaker=str(u.speaker), start_ms=u.start, end_ms=u.end, text=u.text)
+        for u in response.utterances or ()
+    )
+    if not utterances and response.text:  # diarization off or nothing to split: one turn
+        utterances = (Utterance("A", 0, duration_ms, response.text),)
+    language = response.language_code
+    return Transcript(
+        id=str(response.id),
+        utterances=utterances,
+        language=str(getattr(language, "value", language) or "en"),
+        duration_ms=duration_ms,
+        speech_model=response.speech_model_used,
+    )
+
+
+class Transcriber:
+    """AssemblyAI's pre-recorded API for one key and host. Close with aclose()."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str,
+        speech_models: Sequence[str],
+        poll_interval: float = 3.0,
+        backoff: float = 1.0,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
+    ) -> None:
+        # construct() skips the SDK's own reading of ASSEMBLYAI_* variables: config.py
+        # is the only reader of the environment.
+        settings = aai.Settings.construct(
+            api_key=api_key,
+            base_url=base_url.rstrip("/"),
+            polling_interval=poll_interval,
+            http_timeout=60.0,
+        )
+        self._client = aai.AsyncClient(settings=settings)
+        self._sdk = aai.AsyncTranscriber(client=self._client)
+        self._http = self._client.http_client
+        self._models = list(speech_models)
+        self._poll = poll_interval
+        self._backoff = backoff
+        self._webhook = (webhook_url, webhook_secret)
+
+    async def upload(
+        self, open_chunks: Callable[[], AsyncIterable[bytes]], size: int | None = None
+    ) -> str:
+        """Stream bytes to /v2/upload; a retry calls `open_chunks` again for a fresh stream."""
+        headers = {"Content-Length": str(size)} if size is not None else None
+
+        async def once() -> str:
+            chunks = open_chunks()
+            try:
+                return await async_api.upload_file(self._http, chunks, headers=headers)
+            finally:  # release the source (e.g. an open Slack download) on any outcome
+                close = getattr(chunks, "aclose", None)
+                if close is not None:
+                    await close()
+
+        return await self._call(once)
+
+    async def upload_file(self, path: str) -> str:
+        """Stream a local file to /v2/upload (the SDK reads it off the event loop)."""
+        return await self._call(lambda: self._sdk.upload_file(path))
+
+    async def submit(self, audio_url: str) -> str:
+        """Create the transcript job; returns its id the moment AssemblyAI answers."""
+        config = aai.TranscriptionConfig(
+            speaker_labels=True, speech_models=self._models, language_detection=True
+        )
+        url, secret = self._webhook
+        if url:
+            config.set_webhook(url, WEBHOOK_HEADER, secret)
+        transcript = await self._call(lambda: self._sdk.submit(audio_url, config))
+        return str(transcript.id)
+
+    async def fetch(self, transcript_id: str) -> Status:
+        """One GET; a completed transcript comes back converted."""
+        response = await self._call(lambda: async_api.get_transcript(self._http, transcript_id))
+        status = str(getattr(response.status, "value", response.status))
+        duration = response.audio_duration
+        return Status(
+            status=status,
+            error=response.error,
+            transcript=to_transcript(response) if status == "completed" else None,
+            audio_duration_ms=int(duration * 1000) if duration else None,
+        )
+
+    async def wait(
+        self,
+        transcript_id: str,
+        *,
+        deadline_s: float,
+        on_poll: Callable[[str], Awaitable[None]] | None = None,
+    ) -> Transcript:
+        """Poll until completed; `on_poll(status)` runs after every look.
+
+        Waits start at poll_interval and grow 1.5x up to 5x poll_interval (15 s by
+        default), so a finished transcript is noticed quickly even on long jobs.
+        """
+        give_up = time.monotonic() + deadline_s
+        interval = self._poll
+        while True:
+            status = await self.fetch(transcript_id)
+            if on_poll is not None:
+                await on_poll(status.status)
+            if status.status == "completed" and status.transcript is not None:
+                return status.transcript
+            if status.status == "error":
+                raise TranscriptionFailed(
+                    f"AssemblyAI could not transcribe this recording: {status.error}"
+                )
+            left = give_up - time.monotonic()
+            if left <= 0:
+                raise TranscriptionTimedOut(
+                    f"AssemblyAI had not finished transcribing after {deadline_s / 60:.0f} "
+                    "minutes; Recap will use the transcript if it arrives later."
+                )
+            await asyncio.sleep(min(interval, left))
+            interval = min(interval * 1.5, 5 * self._poll)
+
+    async def delete(self, transcript_id: str) -> None:
+        """Delete the transcript and its uploaded file at AssemblyAI; already gone is fine."""
+
+        async def once() -> None:
+            try:
+                await async_api.delete_transcript(self._http, transcript_id)
+            except aai.types.AssemblyAIError as error:
+                if error.status_code not in (400, 404):
+                    raise
+            except ValueError:  # deleted, with an answer the SDK's pydantic can't parse
+                pass
+
+        await self._call(once)
+
+    async def check(self) -> tuple[bool, str]:
+        """For `recap doctor`: one cheap authenticated GET."""
+
+        async def once() -> None:
+            response = await self._http.get("/v2/transcript", params={"limit": 1})
+            if response.status_code != 200:
+                try:
+                    reason = str(response.json().get("error"))
+                except ValueError:
+                    reason = response.text[:200]
+                raise aai.types.AssemblyAIError(f"list: {reason}", response.status_code)
+
+        try:
+            await self._call(once)
+        except Exception as error:  # every RecapError carries its sentence
+            return False, getattr(error, "message", str(error))
+        return True, f"AssemblyAI at {self._client.settings.base_url} accepts the key"
+
+    async def aclose(self) -> None:
+        await self._sdk.aclose()
+        await self._client.aclose()
+
+    async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Run one SDK call with retries; map what is left to bot.errors."""
+
+        async def once() -> T:
+            try:
+                return await call()
+            except aai.types.AssemblyAIError as error:
+                code = error.status_code or 0
+                if code == 429 or code >= 500:
+                    raise Transient(f"HTTP {code}", self._retry_after(code)) from None
+                raise
+            except httpx.TimeoutException:
+                raise Transient("timed out") from None
+            except httpx.TransportError as error:
+                raise Transient(f"connection failed: {type(error).__name__}") from None
+
+        try:
+            return await with_retries(once, service="AssemblyAI", backoff=self._backoff)
+        except aai.types.AssemblyAIError as error:
+            raise self._rejected(error) from None
+
+    def _retry_after(self, code: int) -> float | None:
+        # last_response is per client, so only trust it when it is the answer we failed on.
+        last = self._client.last_response
+        if last is None or last.status_code != code:
+            return None
+        return parse_retry_after(last.headers.get("retry-after"))
+
+    @staticmethod
+    def _rejected(error: aai.types.AssemblyAIError) -> Exception:
+        reason = _reason(error)
+        if error.status_code == 401:
+            return ConfigError("AssemblyAI rejected ASSEMBLYAI_API_KEY.")
+        if error.status_code == 403:
+            return ConfigError(
+                f"AssemblyAI refused access ({reason}): the uploaded file belongs to another "
+                "project, so ASSEMBLYAI_API_KEY must be the key of the project that uploaded it."
+            )
+        return TranscriptionFailed(f"AssemblyAI could not transcribe this recording: {reason}")
