@@ -5,8 +5,12 @@ Pure: imports nothing but the standard library's data tools.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+# AssemblyAI's diarization labels ("A", "B", ... "AA") and numbered speakers; names stay names.
+_DIARIZED = re.compile(r"[A-Z]{1,2}|\d{1,2}")
 
 
 @dataclass(frozen=True)
@@ -92,5 +96,5 @@ def parse_timestamp(text: str) -> int | None:
 
 def utterance_line(u: Utterance) -> str:
     """The line format the LLM reads and cites: `[12:34] Speaker A: text`."""
-    label = f"Speaker {u.speaker}" if len(u.speaker) <= 2 else u.speaker
+    label = f"Speaker {u.speaker}" if _DIARIZED.fullmatch(u.speaker) else u.speaker
     return f"[{format_timestamp(u.start_ms)}] {label}: {u.text}"
