@@ -12,7 +12,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.core import prompts, render
+from bot.core import notices, prompts, render
 from bot.core.sources import RecapCommand, Source, slack_file_source, url_source
 from bot.deps import Deps
 from bot.errors import Forgotten, RecapError, SourceRejected
@@ -145,7 +145,9 @@ async def follow_up(deps: Deps, job: Job, question: str) -> None:
         await say(deps, job.channel, job.thread_ts, f":warning: {error}")
         return
     await deps.store.add_followup(job.id, question, reply)
-    await say(deps, job.channel, job.thread_ts, reply[:3000], render.answer_blocks(reply))
+    await say(
+        deps, job.channel, job.thread_ts, render.fallback_text(reply), render.answer_blocks(reply)
+    )
 
 
 async def forget(deps: Deps, job: Job) -> None:
@@ -194,7 +196,7 @@ async def act_on(
             job.channel,
             job.thread_ts,
             "Delete this recording everywhere?",
-            render.forget_prompt_blocks(job.id),
+            notices.forget_prompt_blocks(job.id),
         )
     elif command.verb == "transcript":
         try:

@@ -13,7 +13,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.core import render
+from bot.core import notices, render
 from bot.core.sources import Source
 from bot.deps import Deps
 from bot.errors import RecapError
@@ -22,7 +22,6 @@ from bot.store import Job
 
 log = logging.getLogger(__name__)
 STATUS_EVERY_S = 2.0
-UNEXPECTED = "Something went wrong on Recap's side; the error was logged for the operator."
 
 
 class StatusMessage:
@@ -42,10 +41,18 @@ class StatusMessage:
         assert slack is not None
         blocks = render.status_blocks(text, job_id=job.id, failed=failed)
         if job.status_ts:
-            await slack.chat_update(channel=job.channel, ts=job.status_ts, text=text, blocks=blocks)
+            await slack.chat_update(
+                channel=job.channel,
+                ts=job.status_ts,
+                text=render.fallback_text(text),
+                blocks=blocks,
+            )
             return
         reply = await slack.chat_postMessage(
-            channel=job.channel, thread_ts=job.thread_ts, text=text, blocks=blocks
+            channel=job.channel,
+            thread_ts=job.thread_ts,
+            text=render.fallback_text(text),
+            blocks=blocks,
         )
         self.job = await self.deps.store.update_job(job.id, status_ts=reply["ts"])
 
@@ -113,7 +120,7 @@ class Jobs:
             await self._fail(job, status, error.message)
         except Exception:
             log.exception("job %s failed unexpectedly", job_id)
-            await self._fail(job, status, UNEXPECTED)
+            await self._fail(job, status, notices.UNEXPECTED)
 
     async def _work(self, job: Job, status: StatusMessage | None) -> None:
         deps, source = self.deps, Source.from_dict(job.source)
@@ -155,7 +162,7 @@ class Jobs:
             )
         await deps.store.update_job(job.id, state="posted", recap_id=recap_id, error=None)
         if status is not None:
-            await status.show(f":white_check_mark: Done: {render.done_summary(recap)}")
+            await status.show(notices.done_text(recap))
             await self._react(job, "white_check_mark", remove="hourglass_flowing_sand")
 
     async def _fail(self, job: Job, status: StatusMessage | None, sentence: str) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
 from bot import conversation as talk
-from bot.core import prompts, render
+from bot.core import notices, prompts, render
 from bot.core.sources import parse_command, parse_permalink
 
 
@@ -28,7 +28,7 @@ async def handle_recap_command(
     if parsed.link and place is None:
         parent = await context.client.chat_postMessage(
             channel=channel,
-            text=render.link_request_text(command["user_id"], parsed.link),
+            text=notices.link_request_text(command["user_id"], parsed.link),
             unfurl_links=False,
             unfurl_media=False,
         )
@@ -51,7 +51,7 @@ async def handle_recap_command(
         else await deps.store.latest_job_in_channel(team, channel)
     )
     if job is None or job.channel != channel:
-        await respond(render.NOTHING_TO_RECAP)
+        await respond(notices.NOTHING_TO_RECAP)
         return
     await talk.act_on(
         deps,
