@@ -44,6 +44,9 @@ def setup_logging(level: str, secrets: list[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    if level != "DEBUG":  # per-request lines from the HTTP clients are noise below DEBUG
+        for name in ("httpx", "httpcore", "aiohttp.access"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,34 +25,50 @@ STATUS_EVERY_S = 2.0
 
 
 class StatusMessage:
-    """The one status message of a job: posted once, then edited in place, at most every 2 s."""
+    """The one status message of a job: posted once, then edited in place, at most every 2 s.
+
+    A step that arrives sooner waits for the window and is dropped if a newer one overtakes it,
+    so the thread sees every stage of a slow job and no burst of edits from a fast one.
+    """
 
     def __init__(self, deps: Deps, job: Job) -> None:
         self.deps, self.job = deps, job
         self.last = 0.0
+        self.pending: str | None = None
+        self.flush: asyncio.Task[None] | None = None
 
     async def progress(self, step: Progress) -> None:
-        if time.monotonic() - self.last >= STATUS_EVERY_S:
-            await self.show(f":hourglass_flowing_sand: {step.detail}…")
+        text = f":hourglass_flowing_sand: {step.detail}…"
+        wait = self.last + STATUS_EVERY_S - time.monotonic()
+        if wait <= 0 and self.flush is None:
+            await self.show(text, final=False)
+            return
+        self.pending = text
+        if self.flush is None:
+            self.flush = asyncio.create_task(self._later(max(wait, 0.0)))
 
-    async def show(self, text: str, *, failed: bool = False) -> None:
+    async def _later(self, wait: float) -> None:
+        await asyncio.sleep(wait)
+        self.flush = None
+        if self.pending is not None:
+            await self.show(self.pending, final=False)
+
+    async def show(self, text: str, *, failed: bool = False, final: bool = True) -> None:
+        if final and self.flush is not None:
+            self.flush.cancel()
+            self.flush = None
+        self.pending = None
         self.last = time.monotonic()
         slack, job = self.deps.slack, self.job
         assert slack is not None
         blocks = render.status_blocks(text, job_id=job.id, failed=failed)
+        fallback = render.fallback_text(text)
         if job.status_ts:
-            await slack.chat_update(
-                channel=job.channel,
-                ts=job.status_ts,
-                text=render.fallback_text(text),
-                blocks=blocks,
-            )
+            await slack.chat_update(channel=job.channel, ts=job.status_ts, text=fallback,
+                                    blocks=blocks)
             return
         reply = await slack.chat_postMessage(
-            channel=job.channel,
-            thread_ts=job.thread_ts,
-            text=render.fallback_text(text),
-            blocks=blocks,
+            channel=job.channel, thread_ts=job.thread_ts, text=fallback, blocks=blocks
         )
         self.job = await self.deps.store.update_job(job.id, status_ts=reply["ts"])
 
@@ -111,7 +127,7 @@ class Jobs:
         status = None if restyle else StatusMessage(self.deps, job)
         try:
             if status is not None:
-                await status.show(":hourglass_flowing_sand: Working on it…")
+                await status.show(":hourglass_flowing_sand: Working on it…", final=False)
                 await self._react(job, "hourglass_flowing_sand")
             await self._work(job, status)
         except asyncio.CancelledError:
