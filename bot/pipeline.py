@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import time
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
@@ -24,6 +24,8 @@ from bot.deps import Deps
 from bot.errors import Forgotten, SourceRejected, TranscriptionFailed
 from bot.slack_files import open_download, slack_file_hosts
 from bot.transcriber import deadline_for
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -80,19 +82,28 @@ async def get_transcript(
 
 
 async def _wait(deps: Deps, transcript_id: str, duration_ms: int | None) -> Transcript:
-    """Poll AssemblyAI, or with webhooks wait for the call and poll only as a late safety net."""
+    """Poll AssemblyAI; with webhooks, wait for the call and poll only as a late safety net."""
     deadline = deadline_for(duration_ms)
-    if not deps.config.public_url:
-        return await deps.transcriber.wait(transcript_id, deadline_s=deadline)
-    future = deps.completions.setdefault(transcript_id, asyncio.get_running_loop().create_future())
-    try:
-        # The safety poll starts only well after the expected completion.
-        await asyncio.wait_for(asyncio.shield(future), timeout=deadline / 3)
-    except TimeoutError:
-        pass
-    finally:
-        deps.completions.pop(transcript_id, None)
+    if deps.config.public_url:
+        future = deps.completions.setdefault(
+            transcript_id, asyncio.get_running_loop().create_future()
+        )
+        try:
+            # One look first: after a restart the webhook may have come and gone.
+            if (await deps.transcriber.fetch(transcript_id)).status not in ("completed", "error"):
+                await asyncio.wait_for(
+                    asyncio.shield(future), timeout=_safety_delay(deps, duration_ms)
+                )
+        except TimeoutError:
+            log.info("no webhook for transcript %s yet; polling instead", transcript_id)
+        finally:
+            deps.completions.pop(transcript_id, None)
     return await deps.transcriber.wait(transcript_id, deadline_s=deadline)
+
+
+def _safety_delay(deps: Deps, duration_ms: int | None) -> float:
+    """Well after the expected completion (AssemblyAI takes a fraction of real time)."""
+    return max(20 * deps.config.poll_interval, (duration_ms or 0) / 1000 * 0.5)
 
 
 async def _audio_url(deps: Deps, source: Source, progress: ProgressFn) -> str:
@@ -280,7 +291,3 @@ def _relevant(chunks: list[Chunk], question: str) -> str:
     words = {w for w in question.lower().split() if len(w) > 3}
     best = max(chunks, key=lambda c: sum(w in c.text.lower() for w in words))
     return best.text
-
-
-def elapsed(started: float) -> str:
-    return format_timestamp(int((time.monotonic() - started) * 1000))
