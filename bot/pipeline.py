@@ -18,7 +18,7 @@ from bot.core.chunking import Chunk, chunk_transcript, estimate_tokens
 from bot.core.grounding import ground
 from bot.core.recap import Recap, recap_from_llm
 from bot.core.sources import Source
-from bot.core.transcript import Transcript, format_timestamp
+from bot.core.transcript import Transcript
 from bot.core.transcript_files import parse_transcript_file
 from bot.deps import Deps
 from bot.errors import Forgotten, SourceRejected, TranscriptionFailed
