@@ -160,3 +160,11 @@ def load(env: Mapping[str, str] | None = None) -> Config:
 
 def _with_slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
+
+
+def inherited_environment() -> dict[str, str]:
+    """The environment a child process (the demo's app, a test's app) starts from.
+
+    Recap's own settings are left out, so a developer's real tokens never reach a simulation.
+    """
+    return {k: v for k, v in os.environ.items() if k not in ENV_NAMES}

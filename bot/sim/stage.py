@@ -2,7 +2,7 @@
 
 Used by `recap demo` and the end-to-end tests alike. The app is started as `python -m bot run`
 in a child process and configured only through its environment, as in production.
-May import: the standard library, aiohttp, the simulators.
+May import: the standard library, aiohttp, the simulators, bot.config (for the child's environment).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from types import TracebackType
 
 import aiohttp
 
+from bot.config import inherited_environment
 from bot.sim.assemblyai import AssemblyAISim
 from bot.sim.llm import LLMSim
 from bot.sim.slack import SlackSim
@@ -116,10 +117,8 @@ class Stage:
 
     def env(self, **overrides: str) -> dict[str, str]:
         """Recap's settings, pointing every outside system at a simulator."""
-        keep = {k: v for k, v in os.environ.items()
-                if k in ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "VIRTUAL_ENV", "TMPDIR")}
         return {
-            **keep,
+            **inherited_environment(),
             "SLACK_BOT_TOKEN": self.slack.bot_token,
             "SLACK_SIGNING_SECRET": self.slack.signing_secret,
             "SLACK_API_URL": self.slack.api_url,
