@@ -71,8 +71,10 @@ class AppProcess:
 
     async def stop(self, timeout: float = 15.0) -> int:
         """SIGTERM, then wait: returns the exit code (a clean shutdown is 0)."""
-        if self.process is None or self.process.returncode is not None:
-            return self.process.returncode if self.process else 0
+        if self.process is None:
+            return 0
+        if self.process.returncode is not None:
+            return self.process.returncode
         self.process.send_signal(signal.SIGTERM)
         return await asyncio.wait_for(self.process.wait(), timeout)
 
