@@ -88,8 +88,10 @@ _SPEAKER_PREFIX = re.compile(r"^speaker\s+", re.IGNORECASE)
 def extract_json(text: str) -> dict[str, Any]:
     """The JSON object in a reply that may wrap it in prose or ``` fences.
 
-    Tries the whole reply, then the first decodable {...} block, then one json_repair pass
-    (models cut off by max_tokens leave unclosed objects). Raises ValueError without one.
+    Tries the whole reply, then each outermost {...} block as it is, then one json_repair
+    pass over the outermost blocks, longest first (models cut off by max_tokens leave unclosed
+    objects). An object nested inside a broken one is never returned on its own: a broken
+    recap's first topic is not a recap. Raises ValueError when there is no object.
     """
     stripped = text.strip()
     try:
@@ -99,19 +101,53 @@ def extract_json(text: str) -> dict[str, Any]:
     if isinstance(whole, dict):
         return whole
     decoder = json.JSONDecoder()
-    starts = [m.start() for m in re.finditer(r"\{", stripped)][:20]
-    for start in starts:
+    broken: list[tuple[int, int]] = []
+    for start, end in _outermost_blocks(stripped):
         try:
             found, _ = decoder.raw_decode(stripped, start)
         except ValueError:
+            broken.append((start, end))
             continue
         if isinstance(found, dict):
             return found
-    if starts:
-        repaired = json_repair.loads(stripped[starts[0]:].removesuffix("```"))
+    for start, end in sorted(broken, key=lambda span: span[0] - span[1]):
+        block = stripped[start:end].strip().removesuffix("```")
+        repaired = json_repair.loads(block)
         if isinstance(repaired, dict) and repaired:
             return repaired
     raise ValueError("the model's reply holds no JSON object")
+
+
+def _outermost_blocks(text: str, limit: int = 20) -> list[tuple[int, int]]:
+    """(start, end) of each top-level {...} block, braces inside JSON strings ignored.
+
+    A block never closed runs to the end of the text (a reply cut off mid-object).
+    """
+    blocks: list[tuple[int, int]] = []
+    depth, start, in_string, escaped = 0, 0, False, False
+    for i, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"' and depth:
+            in_string = True
+        elif char == "{":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+            if depth == 0:
+                blocks.append((start, i + 1))
+                if len(blocks) == limit:
+                    return blocks
+    if depth:
+        blocks.append((start, len(text)))
+    return blocks
 
 
 def recap_from_llm(data: dict[str, Any], *, transcript_id: str, style: str, duration_ms: int,

@@ -50,6 +50,22 @@ def test_a_cut_off_reply_is_repaired_once() -> None:
         "tldr": "Budget talk", "topics": [{"title": "Bud"}]}
 
 
+def test_a_broken_recap_is_repaired_whole_not_cut_down_to_an_inner_object() -> None:
+    assert extract_json('{"tldr":"x","topics":[{"title":"t"}],}') == {
+        "tldr": "x", "topics": [{"title": "t"}]}
+    assert extract_json('Here it is:\n```json\n{"tldr": "x", "decisions": [{"text": "Ship"}]\n```'
+                        ) == {"tldr": "x", "decisions": [{"text": "Ship"}]}
+    assert extract_json("{'tldr': 'single quotes', 'topics': [{'title': 't'}]} Done.") == {
+        "tldr": "single quotes", "topics": [{"title": "t"}]}
+
+
+def test_braces_in_prose_or_inside_strings_do_not_hide_the_object() -> None:
+    assert extract_json('Notes {draft} first. {"tldr": "a } and a {", "topics": []}') == {
+        "tldr": "a } and a {", "topics": []}
+    assert extract_json('{"tldr": "say \\"{hi}\\"", "topics": [],}') == {
+        "tldr": 'say "{hi}"', "topics": []}
+
+
 @pytest.mark.parametrize("reply", ["", "I cannot help with that.", "[1, 2, 3]", "null"])
 def test_a_reply_without_an_object_is_refused(reply: str) -> None:
     with pytest.raises(ValueError, match="no JSON object"):
