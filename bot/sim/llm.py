@@ -24,7 +24,8 @@ from aiohttp import web
 
 from bot.sim import SimServer, json_response
 
-__all__ = ["DEFAULT_MODELS", "PLANTED_ITEM", "LLMCall", "LLMSim", "estimate_tokens"]
+__all__ = ["DEFAULT_MODELS", "PLANTED_ITEM", "PLANTED_SENTENCE", "LLMCall", "LLMSim",
+           "estimate_tokens"]
 
 DEFAULT_MODELS = (
     "claude-sonnet-4-5-20250929",
@@ -40,6 +41,11 @@ PLANTED_ITEM: dict[str, Any] = {
     "quote": "Zelda, can you book the offsite venue for the whole team by March 3?",
 }
 """What `hallucinate=True` adds to recaps: nobody called Zelda is in any simulated meeting."""
+PLANTED_SENTENCE = "Zelda will book the offsite venue for the whole team by March 3."
+"""What `hallucinate_prose=True` adds to the tldr, where no quote check can reach it.
+
+Both plants are left out when the request's <instructions> name Zelda (a model told what it
+invented drops it), unless `stubborn=True`."""
 
 _NO_ACCESS = "Your account does not have access to LLM Gateway. Please upgrade your account."
 
@@ -122,6 +128,8 @@ class LLMSim(SimServer):
     ignore_response_format: bool = False
     malformed_next: int = 0
     hallucinate: bool = False
+    hallucinate_prose: bool = False
+    stubborn: bool = False
     context_length: int = 200_000
     topic_lines: int = 8
     completions: list[LLMCall] = field(default_factory=list, init=False, repr=False)
@@ -291,7 +299,11 @@ class LLMSim(SimServer):
         if schema == "judge":
             answer: dict[str, Any] = _judge(prompt)
         else:
-            answer = _recap(prompt, style, self.topic_lines, self.hallucinate)
+            told = str(PLANTED_ITEM["owner"]) in (_block(prompt, "instructions") or "")
+            invent = self.stubborn or not told
+            answer = _recap(prompt, style, self.topic_lines, self.hallucinate and invent)
+            if self.hallucinate_prose and invent and answer["tldr"]:
+                answer["tldr"] = f"{answer['tldr']} {PLANTED_SENTENCE}"
         text = json.dumps(answer, ensure_ascii=False, indent=1)
         if self.malformed_next > 0:
             self.malformed_next -= 1
@@ -582,14 +594,19 @@ def _merge(partials_json: str) -> dict[str, Any]:
 
 
 def _judge(prompt: str) -> dict[str, Any]:
-    """Flag recap lines naming the planted owner when the transcript never mentions them."""
+    """Flag recap lines naming a person the transcript never mentions: the planted owner, or
+    an item's owner (`— *Name*`) absent from this part of a transcript judged in parts."""
     transcript = _block(prompt, "transcript") or ""
     recap = _block(prompt, "recap") or ""
-    owner = str(PLANTED_ITEM["owner"])
+    people = {str(PLANTED_ITEM["owner"]), *re.findall(r"— \*([^*\n]{1,60})\*", recap)}
+
+    def said(name: str, text: str) -> bool:
+        return re.search(rf"\b{re.escape(name)}\b", text) is not None
+
     flagged = [
         line.strip().lstrip("-*• ").strip()
         for line in recap.splitlines()
-        if owner in line and owner not in transcript
+        if any(said(n, line) and not said(n, transcript) for n in people)
     ]
     return {"hallucinations": flagged, "accurate": not flagged, "missing": []}
 

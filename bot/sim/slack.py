@@ -39,7 +39,7 @@ BOT_ID = "B0RECAP"
 APP_ID = "A0RECAP"
 MAX_BLOCKS = 50
 MAX_TEXT = 40_000
-SCOPES = "app_mentions:read,channels:history,groups:history,im:history,mpim:history,chat:write,commands,files:read,files:write,reactions:write,users:read"  # noqa: E501
+SCOPES = "app_mentions:read,channels:history,groups:history,im:history,mpim:history,chat:write,chat:write.public,commands,files:read,files:write,reactions:write,users:read"  # noqa: E501
 LOGIN_PAGE = (
     "<!DOCTYPE html><html><head><title>Sign in | Slack</title></head>"
     "<body><h1>Sign in to Recap Sim</h1><form action=\"/signin\"></form></body></html>"
@@ -314,6 +314,7 @@ class SlackSim:
         self.bot_user_id, self.bot_id = BOT_USER_ID, BOT_ID
         self.port = 0
         self.violations: list[str] = []
+        self.scopes = SCOPES  # the bot token's scopes, sent as x-oauth-scopes on Web API replies
         self.downloads: list[Download] = []
         self.socket_acks: list[dict[str, Any]] = []
         self.channel_names: dict[str, str] = {}
@@ -644,7 +645,7 @@ class SlackSim:
             call.response = handler(args)
         except ApiError as e:
             call.response = e.body
-        return _json_response(call.response)
+        return _json_response(call.response, **{"x-oauth-scopes": self.scopes})
 
     def _check_token(self, method: str, token: str | None) -> None:
         wanted = self.app_token if method == "apps.connections.open" else self.bot_token
