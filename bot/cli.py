@@ -15,7 +15,7 @@ import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import config as config_module
 from bot.core import prompts
@@ -23,9 +23,11 @@ from bot.core.render import recap_terminal
 from bot.core.sources import Source, url_source
 from bot.core.transcript import format_timestamp
 from bot.core.transcript_files import TRANSCRIPT_EXTENSIONS
-from bot.deps import open_deps
-from bot.errors import RecapError, SourceRejected
-from bot.pipeline import Progress, get_recap, get_transcript
+from bot.errors import ConfigError, RecapError, SourceRejected
+
+if TYPE_CHECKING:  # the clients load in the handlers that use them: `recap --help` stays quick
+    from bot.config import Config
+    from bot.pipeline import Progress
 
 log = logging.getLogger("recap")
 
@@ -89,13 +91,19 @@ def progress_printer() -> Callable[[Progress], Awaitable[None]]:
 
 
 async def _summarize(args: argparse.Namespace) -> int:
+    from bot.deps import open_deps
+    from bot.pipeline import Progress, get_recap, get_transcript
+
     config = config_module.load()
     source = await cli_source(args.source, config.max_file_bytes)
+    require_keys(config, source)
     deps = await open_deps(config)
     try:
         show = progress_printer()
         transcript, cached = await get_transcript(deps, source, progress=show)
-        _, recap, _ = await get_recap(
+        if cached:
+            await show(Progress("transcribing", "Transcript from the cache"))
+        _, recap, stored = await get_recap(
             deps,
             transcript,
             style=args.style,
@@ -103,6 +111,7 @@ async def _summarize(args: argparse.Namespace) -> int:
             cached_transcript=cached,
             progress=show,
         )
+        await show(Progress("done", "Recap from the cache" if stored else "Done"))
     finally:
         await deps.aclose()
     if args.json:
@@ -112,13 +121,26 @@ async def _summarize(args: argparse.Namespace) -> int:
     return 0
 
 
+def require_keys(config: Config, source: Source) -> None:
+    """Name the missing key before any work. Every recap needs the LLM's key (LLM_API_KEY,
+    which defaults to ASSEMBLYAI_API_KEY); a recording not yet transcribed needs AssemblyAI's,
+    which the pipeline asks for after its cache look-up."""
+    if not config.llm_api_key:
+        if not source.is_transcript:
+            config.require("assemblyai_api_key")
+        raise ConfigError(
+            "Missing setting: LLM_API_KEY, or ASSEMBLYAI_API_KEY which it defaults to "
+            "(set in the environment or .env; see .env.example)."
+        )
+
+
 async def cli_source(arg: str, max_bytes: int) -> Source:
     """A file path, an http(s) URL, or `-` (transcript text on stdin) as a Source."""
     if arg == "-":
         text = await asyncio.to_thread(sys.stdin.read)
         digest = hashlib.sha256(text.encode()).hexdigest()
         return Source(
-            kind="text", key=f"sha256:{digest}", name="stdin.txt", path=text, is_transcript=True
+            kind="text", key=f"sha256:{digest}", name="stdin.txt", text=text, is_transcript=True
         )
     if arg.startswith(("http://", "https://")):
         return url_source("", arg)

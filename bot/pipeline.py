@@ -67,6 +67,7 @@ async def get_transcript(
         if source.is_transcript:
             transcript = await _read_transcript_file(deps, source)
         else:
+            deps.transcriber  # noqa: B018 - without ASSEMBLYAI_API_KEY, say so before uploading
             transcript_id = known_id or await deps.store.find_transcript_id(source.key)
             if transcript_id is None:
                 audio_url = await _audio_url(deps, source, progress)
@@ -133,19 +134,41 @@ async def _slack_chunks(deps: Deps, source: Source) -> AsyncIterator[bytes]:
             yield chunk
 
 
+# Above these sizes, parsing or chunking takes long enough (~0.1 s+) to stall other jobs.
+BIG_TEXT_BYTES = 1_000_000
+BIG_TRANSCRIPT_UTTERANCES = 5_000
+
+
 async def _read_transcript_file(deps: Deps, source: Source) -> Transcript:
-    if source.kind == "text" and source.path is not None:
-        raw = source.path.encode()  # the CLI passes stdin's text in `path` for kind "text"
+    if source.kind == "text" and source.text is not None:
+        raw = source.text.encode()
     elif source.kind == "path" and source.path:
         raw = await asyncio.to_thread(_read_capped, source.path, deps.config.max_file_bytes)
     else:
         raw = b"".join([c async for c in _slack_chunks(deps, source)])
-    utterances = parse_transcript_file(source.name, raw.decode("utf-8", errors="replace"))
-    if not utterances:
+    if len(raw) > BIG_TEXT_BYTES:
+        transcript = await asyncio.to_thread(_parse_transcript, source.name, raw)
+    else:
+        transcript = _parse_transcript(source.name, raw)
+    if transcript is None:
         raise TranscriptionFailed(f"{source.name} has no transcript text Recap can read.")
+    return transcript
+
+
+def _parse_transcript(name: str, raw: bytes) -> Transcript | None:
+    utterances = parse_transcript_file(name, raw.decode("utf-8", errors="replace"))
+    if not utterances:
+        return None
     end = max(u.end_ms for u in utterances)
     digest = hashlib.sha256(raw).hexdigest()[:24]
     return Transcript(id=f"local:{digest}", utterances=tuple(utterances), duration_ms=end)
+
+
+async def _chunks(transcript: Transcript, budget_tokens: int) -> list[Chunk]:
+    """chunk_transcript, in a worker thread for a transcript big enough to block the loop."""
+    if len(transcript.utterances) > BIG_TRANSCRIPT_UTTERANCES:
+        return await asyncio.to_thread(chunk_transcript, transcript.utterances, budget_tokens)
+    return chunk_transcript(transcript.utterances, budget_tokens)
 
 
 def _read_capped(path: str, limit: int) -> bytes:
@@ -192,7 +215,7 @@ async def summarize(
     deps: Deps, transcript: Transcript, style: str, instructions: str, progress: ProgressFn
 ) -> Recap:
     """One call when the transcript fits; else map every chunk concurrently, then reduce."""
-    chunks = chunk_transcript(transcript.utterances, deps.config.chunk_tokens)
+    chunks = await _chunks(transcript, deps.config.chunk_tokens)
     if not chunks:
         raise TranscriptionFailed("The recording has no speech Recap could transcribe.")
     usage = {"calls": 0, "input_tokens": 0, "output_tokens": 0}
@@ -280,7 +303,7 @@ async def answer(
     transcript = await deps.store.get_transcript(transcript_id)
     if transcript is None:
         raise Forgotten("This recording's transcript was deleted, so Recap can't answer about it.")
-    chunks = chunk_transcript(transcript.utterances, deps.config.chunk_tokens)
+    chunks = await _chunks(transcript, deps.config.chunk_tokens)
     text = chunks[0].text if len(chunks) == 1 else _relevant(chunks, question)
     completion = await deps.llm.complete(prompts.followup_messages(text, history, question))
     return completion.text.strip()
