@@ -274,6 +274,7 @@ async def _map_reduce(
         return partial
 
     partials = list(await asyncio.gather(*(one(c) for c in chunks)))
+    await progress(Progress("summarizing", f"Merging {total} parts", total, total))
     budget = deps.config.chunk_tokens
     while estimate_tokens(json.dumps(partials)) > budget and len(partials) > 2:
         groups = _group(partials, budget)
