@@ -117,7 +117,7 @@ async def _summarize(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(recap.to_dict(), indent=2, ensure_ascii=False))
     else:
-        print(recap_terminal(recap))
+        print(recap_terminal(recap), end="")  # it ends in its own newline
     return 0
 
 

@@ -127,7 +127,7 @@ def transcript_file(folder: Path, suffix: str) -> Path:
 
 def assert_reads_like_a_recap(text: str, speakers: str = "A|B|C") -> None:
     """A TL;DR, topics with [mm:ss] and speakers, owned action items, decisions."""
-    assert text.startswith("TL;DR\n")
+    assert text.startswith("TL;DR\n") and text.endswith("\n") and not text.endswith("\n\n")
     assert re.search(rf"^  \[\d\d:\d\d\] .+ \(({speakers})(, ({speakers}))*\)$", text, re.M)
     assert re.search(r"^  \[ \] Send the draft to legal .* — Carmen, due Wednesday", text, re.M)
     assert "Decisions\n  • Move the launch to May twelfth" in text
