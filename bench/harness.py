@@ -1,0 +1,210 @@
+"""What every scenario shares: the bench clock, the simulators' latencies, the app, result rows.
+
+The bench clock runs SCALE times faster than life, so a run takes minutes, not hours: every
+injected delay and every time setting of the app is a real-world figure divided by SCALE
+(an LLM call of ~10 s is 1 s here, a rate-limit minute is 6 s, the 3 s poll is 0.3 s).
+CPU work is not scaled, so Recap's own overhead weighs SCALE times more here than in life.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import psutil
+
+from bot.sim.stage import AppProcess, Stage, free_port
+
+SCALE = 10
+SLACK_LATENCY = 0.02  # each Slack Web API call and file GET (~200 ms in life)
+AAI_LATENCY = 0.03  # each AssemblyAI request (~300 ms)
+LLM_LATENCY = 1.0  # each chat completion (~10 s for a recap of a few thousand tokens)
+RATE_LIMIT = (30, 60.0 / SCALE)  # the LLM Gateway's 30 requests per minute, on the bench clock
+POLL_INTERVAL = 3.0 / SCALE  # Recap's default poll interval (3 s), on the bench clock
+STANDUP_PROCESSING = 1.5  # AssemblyAI on a 4-minute stand-up (~15 s)
+CHANNEL = "C0BENCH"
+
+
+@dataclass
+class Row:
+    """One line of the table: what was measured, against which goal, and how."""
+
+    id: str
+    scenario: str
+    value: float
+    unit: str
+    goal: str
+    met: bool | None
+    ratio: float | None = None
+    how: str = ""
+    details: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def latency_profile() -> dict[str, Any]:
+    """The injected delays, as results.json states them."""
+    return {
+        "scale": f"1 bench second = {SCALE} s of real time",
+        "slack_api_s": SLACK_LATENCY,
+        "assemblyai_request_s": AAI_LATENCY,
+        "llm_call_s": LLM_LATENCY,
+        "llm_rate_limit": f"{RATE_LIMIT[0]} requests per {RATE_LIMIT[1]:g} s (a scaled minute)",
+        "poll_interval_s": POLL_INTERVAL,
+        "standup_processing_s": STANDUP_PROCESSING,
+    }
+
+
+@asynccontextmanager
+async def bench_stage(*, rate_limit: bool = True) -> AsyncIterator[Stage]:
+    """The three simulators with the bench's latencies; the work folder is removed after."""
+    workdir = tempfile.mkdtemp(prefix="recap-bench-")
+    try:
+        async with Stage(workdir=workdir) as stage:
+            stage.slack.delay("*", SLACK_LATENCY)
+            stage.assemblyai.delay("/v2/", AAI_LATENCY)
+            stage.assemblyai.processing_seconds = STANDUP_PROCESSING
+            stage.llm.delay("/v1/chat/completions", LLM_LATENCY)
+            if rate_limit:
+                stage.llm.rate_limit(*RATE_LIMIT)
+            yield stage
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+async def start_app(stage: Stage, *, webhook: bool, **env: str) -> AppProcess:
+    """`recap run` with the bench clock's settings; `webhook` sets PUBLIC_URL (no polling)."""
+    port = free_port()
+    settings = {
+        "LLM_RPM": str(RATE_LIMIT[0]),
+        "LLM_RATE_PERIOD": f"{RATE_LIMIT[1]:g}",
+        "POLL_INTERVAL": f"{POLL_INTERVAL:g}",
+        **env,
+    }
+    if webhook:
+        settings["PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    return await stage.app(port=port, **settings)
+
+
+async def drop(stage: Stage, app: AppProcess, file: dict[str, Any]) -> tuple[str, float]:
+    """A person shares `file` in the channel; returns (message ts, when the event left)."""
+    envelope = stage.slack.user_message(CHANNEL, "", user="U0ALICE", files=[file])
+    sent = time.monotonic()
+    status, body, _ = await stage.slack.deliver(app.events_url, envelope)
+    if status != 200:
+        raise RuntimeError(f"the app refused the event: HTTP {status} {body[:200]}")
+    return envelope["event"]["ts"], sent
+
+
+def _has_action(blocks: Any, action_id: str) -> bool:
+    if not isinstance(blocks, list):
+        return False
+    return any(
+        isinstance(e, dict) and e.get("action_id") == action_id
+        for b in blocks
+        if isinstance(b, dict) and b.get("type") == "actions"
+        for e in b.get("elements") or []
+    )
+
+
+def recap_posts(stage: Stage, thread_ts: str) -> list[float]:
+    """When each finished recap (the message with the buttons) in the thread was posted.
+
+    The time is the request's arrival at the Slack simulator plus its injected latency:
+    the moment the poster got its answer, so the message is in the channel.
+    """
+    return [
+        call.at + SLACK_LATENCY
+        for call in stage.slack.calls("chat.postMessage")
+        if call.args.get("thread_ts") == thread_ts and _has_action(call.args.get("blocks"),
+                                                                  "transcript")
+    ]
+
+
+async def wait_recaps(
+    stage: Stage, thread_tss: list[str], timeout: float, count: int = 1
+) -> dict[str, float]:
+    """thread ts -> when its `count`-th recap was posted; raises if any is missing at the end."""
+
+    def done() -> dict[str, float] | None:
+        found = {ts: recap_posts(stage, ts) for ts in thread_tss}
+        if all(len(v) >= count for v in found.values()):
+            return {ts: sorted(v)[count - 1] for ts, v in found.items()}
+        return None
+
+    deadline = time.monotonic() + timeout
+    while (result := done()) is None:
+        if time.monotonic() > deadline:
+            missing = [ts for ts in thread_tss if len(recap_posts(stage, ts)) < count]
+            failed = [m.text for m in stage.slack.bot_messages(CHANNEL) if ":x:" in m.text]
+            raise TimeoutError(f"{len(missing)} recap(s) not posted in {timeout:g} s; {failed[:3]}")
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(2 * SLACK_LATENCY)  # the simulator stores it after its latency
+    return result
+
+
+class RssSampler:
+    """Samples a process's resident set size every few ms on a thread (not the event loop)."""
+
+    def __init__(self, pid: int, every_s: float = 0.005) -> None:
+        self.process = psutil.Process(pid)
+        self.every_s = every_s
+        self.peak = 0
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def rss(self) -> int:
+        return int(self.process.memory_info().rss)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.peak = max(self.peak, self.rss())
+            except psutil.Error:
+                return
+            self.samples += 1
+            time.sleep(self.every_s)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100): the value at or below which q % of samples lie."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))
+    return ordered[int(rank) - 1]
+
+
+def machine() -> dict[str, Any]:
+    """Where the numbers came from."""
+    model = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            model = next((ln.split(":", 1)[1].strip() for ln in cpuinfo
+                          if ln.startswith("model name")), "")
+    except OSError:
+        pass
+    import platform
+
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model or platform.processor(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
