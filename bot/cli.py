@@ -137,10 +137,12 @@ def require_keys(config: Config, source: Source) -> None:
 async def cli_source(arg: str, max_bytes: int) -> Source:
     """A file path, an http(s) URL, or `-` (transcript text on stdin) as a Source."""
     if arg == "-":
+        if sys.stdin.isatty():
+            print("Reading a transcript from stdin (end it with Ctrl-D)…", file=sys.stderr)
         text = await asyncio.to_thread(sys.stdin.read)
         digest = hashlib.sha256(text.encode()).hexdigest()
         return Source(
-            kind="text", key=f"sha256:{digest}", name="stdin.txt", text=text, is_transcript=True
+            kind="text", key=f"sha256:{digest}", name="stdin", text=text, is_transcript=True
         )
     if arg.startswith(("http://", "https://")):
         return url_source("", arg)

@@ -236,7 +236,7 @@ async def test_transcript_text_on_stdin(sims, tmp_path):
 async def test_empty_stdin_gets_one_sentence(sims):
     run = await sims.recap("summarize", "-", stdin="")
 
-    assert_one_sentence(run, "stdin.txt has no transcript text Recap can read.")
+    assert_one_sentence(run, "stdin has no transcript text Recap can read.")
     assert sims.llm.requests == []
 
 
