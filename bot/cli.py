@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import config as config_module
 from bot.core import prompts
+from bot.core.judge import verdict_text
 from bot.core.render import recap_terminal
 from bot.core.sources import Source, url_source
 from bot.core.transcript import format_timestamp
@@ -44,6 +45,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _style_args(summarize)
     summarize.add_argument("--json", action="store_true", help="print the recap object as JSON")
+    summarize.add_argument(
+        "--judge", action="store_true", help="check the recap first; rewrite it once if flagged"
+    )
+    judge = commands.add_parser(
+        "judge", help="grade a recording's recap against its transcript (exit 0 ok, 1 flagged)"
+    )
+    judge.add_argument("source", help="the recording or transcript file, or URL, as for summarize")
+    _style_args(judge)
+    judge.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    evaluate = commands.add_parser("eval", help="summarize and judge every file in a folder")
+    evaluate.add_argument("dir", help="a folder of recordings and/or transcript files")
+    evaluate.add_argument("--style", default=prompts.DEFAULT_STYLE, choices=sorted(prompts.STYLES))
+    evaluate.add_argument("--json", action="store_true", help="print the rows as JSON")
+    doctor = commands.add_parser("doctor", help="check the configuration before going live")
+    doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
     return parser
 
 
@@ -57,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     handlers: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {
         "run": _run,
         "summarize": _summarize,
+        "judge": _grading,
+        "eval": _grading,
+        "doctor": _doctor,
     }
     try:
         return asyncio.run(handlers[args.command](args))
@@ -64,11 +83,26 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except RecapError as error:
         print(f"recap: {error}", file=sys.stderr)
-        return 1
+        return ERROR_EXIT.get(args.command, 1)
     except Exception as error:  # the last net: one sentence, the traceback only at DEBUG
         log.debug("unexpected error", exc_info=True)
         print(f"recap: unexpected error ({type(error).__name__}): {error}", file=sys.stderr)
-        return 1
+        return ERROR_EXIT.get(args.command, 1)
+
+
+ERROR_EXIT = {"judge": 2, "eval": 2}  # their exit 1 means "flagged", so an error is 2
+
+
+async def _grading(args: argparse.Namespace) -> int:
+    from bot.evaluate import eval_command, judge_command
+
+    return await (judge_command if args.command == "judge" else eval_command)(args)
+
+
+async def _doctor(args: argparse.Namespace) -> int:
+    from bot.doctor import doctor_command
+
+    return await doctor_command(args)
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -110,6 +144,7 @@ async def _summarize(args: argparse.Namespace) -> int:
             instructions=args.instructions,
             cached_transcript=cached,
             progress=show,
+            judge=True if args.judge else None,
         )
         await show(Progress("done", "Recap from the cache" if stored else "Done"))
     finally:
@@ -118,6 +153,8 @@ async def _summarize(args: argparse.Namespace) -> int:
         print(json.dumps(recap.to_dict(), indent=2, ensure_ascii=False))
     else:
         print(recap_terminal(recap), end="")  # it ends in its own newline
+        if recap.judge is not None:
+            print(verdict_text(recap.judge), end="")
     return 0
 
 

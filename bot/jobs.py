@@ -162,6 +162,7 @@ class Jobs:
             style=job.style or "topics",
             instructions=job.instructions or "",
             cached_transcript=cached,
+            judge=deps.config.judge,  # JUDGE=on: checked (and rewritten once) before posting
             **({"progress": progress} if progress else {}),
         )
         assert deps.slack is not None

@@ -185,7 +185,7 @@ class LLM:
         except ValueError:
             raise SummaryFailed(
                 f"The LLM's answer could not be read as JSON "
-                f"(model {self.model} at {self.base_url})."
+                f"(model {self.model} at {self.base_url}; check LLM_MODEL and LLM_BASE_URL)."
             ) from None
 
     async def check(self) -> tuple[bool, str]:
@@ -334,7 +334,7 @@ class LLM:
         except (KeyError, IndexError, TypeError, AttributeError):
             raise SummaryFailed(
                 f"The LLM endpoint answered without a reply "
-                f"(model {self.model} at {self.base_url})."
+                f"(model {self.model} at {self.base_url}; check LLM_MODEL and LLM_BASE_URL)."
             ) from None
         if isinstance(content, list):  # [{"type": "text", "text": ...}]
             content = "".join(p.get("text", "") for p in content if isinstance(p, dict))

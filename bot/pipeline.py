@@ -1,7 +1,8 @@
 """The recording's journey: source -> transcript (cached) -> recap (cached) -> answers.
 
-May import: bot.core, bot.deps (and through it the edges), bot.errors. It knows nothing of Slack
-or the terminal: callers pass a `progress` callback and decide how to show each step.
+May import: bot.core, bot.deps (and through it the edges), bot.errors, bot.judge. It knows
+nothing of Slack or the terminal: callers pass a `progress` callback and decide how to show each
+step.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.core.transcript import Transcript
 from bot.core.transcript_files import parse_transcript_file
 from bot.deps import Deps
 from bot.errors import Forgotten, SourceRejected, TranscriptionFailed
+from bot.judge import checked
 from bot.slack_files import open_download, slack_file_hosts
 from bot.transcriber import deadline_for
 
@@ -194,21 +196,39 @@ async def get_recap(
     instructions: str = "",
     cached_transcript: bool = False,
     progress: ProgressFn = _quiet,
+    judge: bool | None = None,
 ) -> tuple[int, Recap, bool]:
-    """(recap id, recap, from cache). A stored recap costs no LLM call at all."""
+    """(recap id, recap, from cache). A stored recap costs no LLM call at all.
+
+    With `judge` (None: JUDGE=on) the recap is checked, and rewritten once if flagged, before it
+    is stored (bot.judge); a stored recap never judged is judged now.
+    """
     model = deps.config.llm_model
     key = recap_key(team_id, transcript.id, style, instructions, model)
+    check = deps.config.judge if judge is None else judge
     found = await deps.store.find_recap(key)
-    if found is not None:
+    if found is not None and not (check and found[1].judge is None):
         recap_id, recap = found
         recap.cached_transcript = cached_transcript
         return recap_id, recap, True
-    recap = await summarize(deps, transcript, style, instructions, progress)
+    if found is not None:
+        recap = found[1]
+    else:
+        recap = await summarize(deps, transcript, style, instructions, progress)
+    if check:
+
+        async def again(extra: str) -> Recap:
+            return await summarize(deps, transcript, style, extra, progress)
+
+        async def say(detail: str) -> None:
+            await progress(Progress("checking", detail))
+
+        recap = await checked(deps, transcript, recap, regenerate=again, say=say)
     recap.cached_transcript = cached_transcript
     recap_id = await deps.store.save_recap(
         key, transcript_id=transcript.id, team_id=team_id, style=style, recap=recap
     )
-    return recap_id, recap, False
+    return recap_id, recap, found is not None
 
 
 async def summarize(

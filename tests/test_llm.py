@@ -294,7 +294,8 @@ async def test_a_reply_that_stays_unreadable_is_a_summary_failure():
             await llm.complete_json(RECAP, schema=RECAP_SCHEMA, name="recap")
         await llm.aclose()
     assert str(caught.value) == (
-        f"The LLM's answer could not be read as JSON (model {MODEL} at {server.base_url}/v1)."
+        f"The LLM's answer could not be read as JSON (model {MODEL} at {server.base_url}/v1; "
+        "check LLM_MODEL and LLM_BASE_URL)."
     )
 
 

@@ -168,9 +168,20 @@ def followup_messages(transcript_text: str, history: list[tuple[str, str]],
     return messages
 
 
-def judge_messages(transcript_text: str, recap_markdown: str) -> list[dict[str, str]]:
-    """Ask for hallucinated and missing points of a recap (JUDGE_SCHEMA)."""
+def judge_messages(transcript_text: str, recap_markdown: str, *, part: int | None = None,
+                   total: int | None = None) -> list[dict[str, str]]:
+    """Ask for hallucinated and missing points of a recap (JUDGE_SCHEMA).
+
+    With part/total, the transcript is one part of a longer one and the recap covers all of it:
+    the part flags whatever it does not support, and bot.core.judge keeps only what no part
+    supports.
+    """
     body = f"{_fence('transcript', transcript_text)}\n{_fence('recap', recap_markdown)}"
+    if part is not None:
+        body = (f"This transcript is part {part} of {total} of the recording; the recap covers "
+                "all of it. List every recap statement this part does not support, even if "
+                "another part may (only statements no part supports are kept). missing: only "
+                f"important points of this part.\n{body}")
     return [{"role": "system", "content": _SYSTEM_JUDGE}, {"role": "user", "content": body}]
 
 

@@ -645,7 +645,9 @@ class SlackSim:
             call.response = handler(args)
         except ApiError as e:
             call.response = e.body
-        return _json_response(call.response, **{"x-oauth-scopes": self.scopes})
+        response = _json_response(call.response)
+        response.headers["x-oauth-scopes"] = self.scopes
+        return response
 
     def _check_token(self, method: str, token: str | None) -> None:
         wanted = self.app_token if method == "apps.connections.open" else self.bot_token
