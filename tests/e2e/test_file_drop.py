@@ -7,7 +7,10 @@ from tests.e2e.conftest import CHANNEL, block_text, drop_file, wait_for_recap
 
 async def test_a_dropped_recording_gets_one_status_message_and_a_recap(stage, app):
     event, file = await drop_file(stage, app)
-    thread = await wait_for_recap(stage, event["ts"])
+    await wait_for_recap(stage, event["ts"])
+    await stage.slack.wait_for(
+        lambda: stage.slack.find(CHANNEL, event["ts"]).reactions.get("white_check_mark"))
+    thread = stage.slack.thread(CHANNEL, event["ts"])
 
     parent, status, *recap = thread
     assert parent.ts == event["ts"]
