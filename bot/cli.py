@@ -154,7 +154,7 @@ async def _summarize(args: argparse.Namespace) -> int:
     else:
         print(recap_terminal(recap), end="")  # it ends in its own newline
         if recap.judge is not None:
-            print(verdict_text(recap.judge), end="")
+            print(f"\n{verdict_text(recap.judge)}", end="")
     return 0
 
 

@@ -5,8 +5,8 @@ parts, each part against the WHOLE recap. A part sees only its own stretch of th
 it flags every recap statement its stretch does not support, including ones another part does.
 The merge therefore keeps a statement as a hallucination only when EVERY part flagged it: no
 part of the transcript supports it. The parts word their findings differently, so a finding is
-matched across parts through the recap line it points at (the line sharing most of its words),
-and only failing that through its own text. The cost of this rule: a statement supported only
+matched across parts through the recap line it points at (by the words they share), and only
+failing that through its own text. The cost of this rule: a statement supported only
 by two parts together (a name said early, the date late) is flagged by both and reported; the
 judge errs towards a warning, never towards silence. `missing` is the union over the parts
 (each knows what its own stretch holds); `accurate` is false when anything remains flagged or
