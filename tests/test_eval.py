@@ -82,3 +82,18 @@ async def test_a_folder_without_recordings_is_an_error(stage, tmp_path):
 
     assert ran.code == 2 and ran.out == ""
     assert ran.err.strip() == f"recap: {tmp_path} holds no recordings or transcript files."
+
+
+async def test_a_file_that_fails_is_a_row_and_the_others_still_run(stage, tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "empty.srt").write_text("nothing to read here\n")
+    (folder / "standup.txt").write_text(standup_txt())
+
+    ran = await recap(stage, "eval", str(folder))
+
+    assert ran.code == 2
+    empty, standup = ran.out.strip().splitlines()[2:4]
+    assert empty.split()[0] == "empty.srt" and empty.split()[-1] == "error"
+    assert standup.split()[0] == "standup.txt" and standup.split()[-1] == "yes"
+    assert "recap: empty.srt: empty.srt has no transcript text Recap can read." in ran.err
