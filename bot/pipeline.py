@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.core import prompts
@@ -119,11 +119,46 @@ async def _audio_url(deps: Deps, source: Source, progress: ProgressFn) -> str:
     if source.kind == "slack_file" and source.url:
         size = f" ({source.size / 1_048_576:.1f} MB)" if source.size else ""
         await progress(Progress("downloading", f"Downloading {source.name}{size}"))
-        return await deps.transcriber.upload(lambda: _slack_chunks(deps, source), source.size)
+        return await deps.transcriber.upload(await _opened(deps, source), source.size)
     raise SourceRejected("Recap cannot read this recording.")
 
 
-async def _slack_chunks(deps: Deps, source: Source) -> AsyncIterator[bytes]:
+async def _opened(deps: Deps, source: Source) -> Callable[[], AsyncIterable[bytes]]:
+    """The Slack download opened and checked before AssemblyAI hears of it.
+
+    A file Recap refuses (a redirect away from Slack, a login page, over the size limit) so
+    costs no upload request at all. A retried upload streams the file afresh.
+    """
+    stream = _slack_chunks(deps, source)
+    first = await anext(stream, b"")
+    handed: list[bool] = []
+
+    def open_chunks() -> AsyncIterable[bytes]:
+        if handed:
+            return _slack_chunks(deps, source)
+        handed.append(True)
+        return _Primed(first, stream)
+
+    return open_chunks
+
+
+class _Primed:
+    """`first`, then the rest of an opened stream; aclose() releases it even if never read."""
+
+    def __init__(self, first: bytes, rest: AsyncGenerator[bytes, None]) -> None:
+        self.first, self.rest = first, rest
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        if self.first:
+            yield self.first
+        async for chunk in self.rest:
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self.rest.aclose()
+
+
+async def _slack_chunks(deps: Deps, source: Source) -> AsyncGenerator[bytes, None]:
     assert source.url is not None
     async with open_download(
         deps.http,
