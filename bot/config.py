@@ -48,6 +48,8 @@ class Config:
     llm_max_tokens: int = 4000
     chunk_tokens: int = 24000
     poll_interval: float = 3.0
+    llm_timeout: float = 120.0
+    retry_backoff: float = 1.0
     speech_models: tuple[str, ...] = ("universal-3-pro", "universal-2")
 
     @property
@@ -151,6 +153,8 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         llm_max_tokens=_int(env, "LLM_MAX_TOKENS", 4000) or 4000,
         chunk_tokens=_int(env, "CHUNK_TOKENS", 24000) or 24000,
         poll_interval=poll,
+        llm_timeout=_float(env, "LLM_TIMEOUT", 120.0),
+        retry_backoff=_float(env, "RETRY_BACKOFF", 1.0),
         speech_models=tuple(m.strip() for m in models.split(",") if m.strip())
         if models
         else ("universal-3-pro", "universal-2"),

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import aiohttp
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -24,6 +26,8 @@ from bot.llm import LLM
 from bot.store import Store
 from bot.transcriber import Transcriber
 
+T = TypeVar("T")
+
 
 @dataclass
 class Deps:
@@ -38,6 +42,8 @@ class Deps:
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     # transcript id -> future resolved by the AssemblyAI webhook (HTTP mode with PUBLIC_URL).
     completions: dict[str, asyncio.Future[str]] = field(default_factory=dict)
+    # Steps that must reach a stored state even when their job is cancelled (see uninterrupted).
+    steps: set[asyncio.Task[Any]] = field(default_factory=set)
 
     @property
     def transcriber(self) -> Transcriber:
@@ -48,6 +54,18 @@ class Deps:
 
     def lock(self, key: str) -> asyncio.Lock:
         return self.locks.setdefault(key, asyncio.Lock())
+
+    async def uninterrupted(self, step: Coroutine[Any, Any, T]) -> T:
+        """Run `step` to its end even if the caller is cancelled (SIGTERM cancels jobs).
+
+        For a call whose effect must be stored once made: a transcript created at AssemblyAI
+        whose id is not yet written, a Slack post whose ts is not yet written. Shutdown waits
+        for `steps` before closing the store.
+        """
+        task: asyncio.Task[T] = asyncio.create_task(step)
+        self.steps.add(task)
+        task.add_done_callback(self.steps.discard)
+        return await asyncio.shield(task)
 
     async def aclose(self) -> None:
         if self.transcriber_ is not None:
@@ -85,6 +103,7 @@ async def open_deps(config: Config, *, slack: bool = False) -> Deps:
             base_url=config.assemblyai_base_url,
             speech_models=config.speech_models,
             poll_interval=config.poll_interval,
+            backoff=config.retry_backoff,
             webhook_url=webhook_url,
             webhook_secret=secret,
         )
@@ -97,6 +116,8 @@ async def open_deps(config: Config, *, slack: bool = False) -> Deps:
         rate_period=config.llm_rate_period,
         concurrency=config.llm_concurrency,
         max_tokens=config.llm_max_tokens,
+        timeout=config.llm_timeout,
+        backoff=config.retry_backoff,
     )
     return Deps(
         config=config,

@@ -1,14 +1,16 @@
 """Durable Slack jobs: one row per request, one status message, resumable after any restart.
 
-May import: bot.pipeline, bot.core, bot.deps, bot.errors, slack_sdk. Each job's row is written
-before its task starts, so a crash or SIGTERM leaves it for `resume()` at the next start.
+May import: bot.pipeline, bot.core, bot.deps, bot.errors, bot.status, slack_sdk. Each job's row is
+written before its task starts, and every step is stored before the next begins, so a crash or
+SIGTERM leaves the job for `resume()` at the next start, which picks it up where it stopped: a
+submitted transcript is polled by its stored id, the status message is edited (never posted
+again), and recap messages already in the thread are not posted twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -17,60 +19,11 @@ from bot.core import notices, render
 from bot.core.sources import Source
 from bot.deps import Deps
 from bot.errors import RecapError
-from bot.pipeline import Progress, get_recap, get_transcript
+from bot.pipeline import get_recap, get_transcript
+from bot.status import StatusMessage
 from bot.store import Job
 
 log = logging.getLogger(__name__)
-STATUS_EVERY_S = 2.0
-
-
-class StatusMessage:
-    """The one status message of a job: posted once, then edited in place, at most every 2 s.
-
-    A step that arrives sooner waits for the window and is dropped if a newer one overtakes it,
-    so the thread sees every stage of a slow job and no burst of edits from a fast one.
-    """
-
-    def __init__(self, deps: Deps, job: Job) -> None:
-        self.deps, self.job = deps, job
-        self.last = 0.0
-        self.pending: str | None = None
-        self.flush: asyncio.Task[None] | None = None
-
-    async def progress(self, step: Progress) -> None:
-        text = f":hourglass_flowing_sand: {step.detail}…"
-        wait = self.last + STATUS_EVERY_S - time.monotonic()
-        if wait <= 0 and self.flush is None:
-            await self.show(text, final=False)
-            return
-        self.pending = text
-        if self.flush is None:
-            self.flush = asyncio.create_task(self._later(max(wait, 0.0)))
-
-    async def _later(self, wait: float) -> None:
-        await asyncio.sleep(wait)
-        self.flush = None
-        if self.pending is not None:
-            await self.show(self.pending, final=False)
-
-    async def show(self, text: str, *, failed: bool = False, final: bool = True) -> None:
-        if final and self.flush is not None:
-            self.flush.cancel()
-            self.flush = None
-        self.pending = None
-        self.last = time.monotonic()
-        slack, job = self.deps.slack, self.job
-        assert slack is not None
-        blocks = render.status_blocks(text, job_id=job.id, failed=failed)
-        fallback = render.fallback_text(text)
-        if job.status_ts:
-            await slack.chat_update(channel=job.channel, ts=job.status_ts, text=fallback,
-                                    blocks=blocks)
-            return
-        reply = await slack.chat_postMessage(
-            channel=job.channel, thread_ts=job.thread_ts, text=fallback, blocks=blocks
-        )
-        self.job = await self.deps.store.update_job(job.id, status_ts=reply["ts"])
 
 
 class Jobs:
@@ -84,7 +37,11 @@ class Jobs:
     async def submit(
         self, *, dedupe_key: str, source: Source, origin: str = "drop", **fields: Any
     ) -> Job | None:
-        """Store the job, then start it. None when the same request was already taken."""
+        """Store the job, then start it. None when the same request was already taken.
+
+        The row is the acknowledgement's promise: once it is written, a crash or a shutdown
+        cannot lose the request (the next start resumes it).
+        """
         job, created = await self.deps.store.create_job(
             dedupe_key=dedupe_key,
             source={**source.to_dict(), "origin": origin},
@@ -109,34 +66,57 @@ class Jobs:
             self.spawn(job.id)
         return len(jobs)
 
-    async def shutdown(self, grace_s: float = 6.0) -> None:
-        """Stop taking work; give running steps a moment, then leave the rest resumable."""
+    async def retry(self, job: Job) -> bool:
+        """The Retry button: run a failed job again from its last good step.
+
+        The stored transcript (or the id of one still being made) is reused, so a recording is
+        never transcribed twice; the same status message is edited. True if this call took it.
+        """
+        if not await self.deps.store.claim_job(job.id, "failed", "queued"):
+            return False  # not failed (any more), or another click took it first
+        await self.deps.store.update_job(job.id, error=None)
+        self.spawn(job.id)
+        return True
+
+    async def shutdown(self) -> None:
+        """Stop taking work and cancel running jobs: each is stored at its last step.
+
+        Steps that must not be cut (a create at AssemblyAI until its id is written, a first
+        status post until its ts is written) run on under `deps.uninterrupted`; the server
+        waits for them before closing the store.
+        """
         self.accepting = False
         running = list(self.tasks.values())
-        if running:
-            _, pending = await asyncio.wait(running, timeout=grace_s)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
 
     async def _run(self, job_id: int) -> None:
         job = await self.deps.store.get_job(job_id)
-        if job is None or job.state in ("posted", "failed"):
+        if job is None or job.finished:
             return
         restyle = job.source.get("origin") == "restyle"
         status = None if restyle else StatusMessage(self.deps, job)
         try:
             if status is not None:
                 await status.show(":hourglass_flowing_sand: Working on it…", final=False)
-                await self._react(job, "hourglass_flowing_sand")
+                again = "x" if job.attempts else None  # a Retry or a resume: clear an old cross
+                await self._react(job, "hourglass_flowing_sand", remove=again)
             await self._work(job, status)
         except asyncio.CancelledError:
+            log.info("job %s paused at its last stored step (%s)", job_id, job.state)
             raise
         except RecapError as error:
             await self._fail(job, status, error.message)
+        except SlackApiError as error:
+            log.warning("job %s: Slack refused a call: %s", job_id, error.response.get("error"))
+            await self._fail(job, status, notices.UNEXPECTED)
         except Exception:
             log.exception("job %s failed unexpectedly", job_id)
             await self._fail(job, status, notices.UNEXPECTED)
+        finally:
+            if status is not None:
+                status.close()
 
     async def _work(self, job: Job, status: StatusMessage | None) -> None:
         deps, source = self.deps, Source.from_dict(job.source)
@@ -165,10 +145,17 @@ class Jobs:
             judge=deps.config.judge,  # JUDGE=on: checked (and rewritten once) before posting
             **({"progress": progress} if progress else {}),
         )
-        assert deps.slack is not None
-        for text, blocks in render.recap_messages_blocks(
+        # recap_id set while still summarizing means "posting": a resumed run checks the thread.
+        posted_before = job.recap_id is not None
+        await deps.store.update_job(job.id, recap_id=recap_id)
+        messages = render.recap_messages_blocks(
             recap, job_id=job.id, file_name=source.name, model=deps.config.llm_model
-        ):
+        )
+        there = await self._in_thread(job) if posted_before else set()
+        assert deps.slack is not None
+        for text, blocks in messages:
+            if text in there:
+                continue  # posted by the run a crash interrupted
             await deps.slack.chat_postMessage(
                 channel=job.channel,
                 thread_ts=job.thread_ts,
@@ -177,10 +164,30 @@ class Jobs:
                 unfurl_links=False,
                 unfurl_media=False,
             )
-        await deps.store.update_job(job.id, state="posted", recap_id=recap_id, error=None)
+        await deps.store.update_job(job.id, state="posted", error=None)
         if status is not None:
-            await status.show(notices.done_text(recap))
-            await self._react(job, "white_check_mark", remove="hourglass_flowing_sand")
+            try:
+                await status.show(notices.done_text(recap))
+                await self._react(job, "white_check_mark", remove="hourglass_flowing_sand")
+            except SlackApiError as error:  # the recap is there; its status line is decoration
+                log.warning("job %s: status not updated: %s", job.id, error.response.get("error"))
+
+    async def _in_thread(self, job: Job) -> set[str]:
+        """Texts of Recap's replies after the job's status message: what a crashed run posted."""
+        assert self.deps.slack is not None
+        after = float(job.status_ts or 0)
+        texts: set[str] = set()
+        cursor = None
+        while True:
+            page = await self.deps.slack.conversations_replies(
+                channel=job.channel, ts=job.thread_ts or "", limit=200, cursor=cursor
+            )
+            for message in page.get("messages") or []:
+                if message.get("bot_id") and float(message.get("ts") or 0) > after:
+                    texts.add(str(message.get("text") or ""))
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return texts
 
     async def _fail(self, job: Job, status: StatusMessage | None, sentence: str) -> None:
         await self.deps.store.update_job(job.id, state="failed", error=sentence)
@@ -192,19 +199,18 @@ class Jobs:
                 await self.deps.slack.chat_postMessage(
                     channel=job.channel, thread_ts=job.thread_ts, text=f":x: {sentence}"
                 )
-        except SlackApiError:
-            log.warning("could not tell the thread that job %s failed", job.id)
+        except Exception as error:  # Slack itself may be what failed
+            log.warning("could not tell the thread that job %s failed: %s", job.id, error)
 
     async def _react(self, job: Job, name: str, remove: str | None = None) -> None:
         """Reactions are decoration: a failure here never fails the job."""
         slack = self.deps.slack
         if slack is None or not job.message_ts:
             return
-        try:
-            if remove:
-                await slack.reactions_remove(
-                    channel=job.channel, timestamp=job.message_ts, name=remove
-                )
-            await slack.reactions_add(channel=job.channel, timestamp=job.message_ts, name=name)
-        except SlackApiError as error:
-            log.debug("reaction %s: %s", name, error.response.get("error"))
+        for call, emoji in ((slack.reactions_remove, remove), (slack.reactions_add, name)):
+            if emoji is None:
+                continue
+            try:
+                await call(channel=job.channel, timestamp=job.message_ts, name=emoji)
+            except SlackApiError as error:
+                log.debug("reaction %s: %s", emoji, error.response.get("error"))

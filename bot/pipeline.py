@@ -11,8 +11,16 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+)
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bot.core import prompts
 from bot.core.chunking import Chunk, chunk_transcript, estimate_tokens
@@ -28,6 +36,7 @@ from bot.slack_files import open_download, slack_file_hosts
 from bot.transcriber import deadline_for
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -73,9 +82,11 @@ async def get_transcript(
             transcript_id = known_id or await deps.store.find_transcript_id(source.key)
             if transcript_id is None:
                 audio_url = await _audio_url(deps, source, progress)
-                transcript_id = await deps.transcriber.submit(audio_url)
-                await deps.store.link_recording(source.key, team_id, source.name, transcript_id)
-            if on_submitted is not None:
+                # Once AssemblyAI answers the create, its id is stored even if SIGTERM lands.
+                transcript_id = await deps.uninterrupted(
+                    _submit(deps, source, team_id, audio_url, on_submitted)
+                )
+            elif on_submitted is not None:
                 await on_submitted(transcript_id)
             minutes = f"{source.duration_ms / 60000:.0f} minutes of " if source.duration_ms else ""
             await progress(Progress("transcribing", f"Transcribing {minutes}audio"))
@@ -84,9 +95,19 @@ async def get_transcript(
         return transcript, False
 
 
+async def _submit(
+    deps: Deps, source: Source, team_id: str, audio_url: str, on_submitted: SubmittedFn | None
+) -> str:
+    transcript_id = await deps.transcriber.submit(audio_url)
+    await deps.store.link_recording(source.key, team_id, source.name, transcript_id)
+    if on_submitted is not None:
+        await on_submitted(transcript_id)
+    return transcript_id
+
+
 async def _wait(deps: Deps, transcript_id: str, duration_ms: int | None) -> Transcript:
     """Poll AssemblyAI; with webhooks, wait for the call and poll only as a late safety net."""
-    deadline = deadline_for(duration_ms)
+    deadline = deadline_for(duration_ms, deps.config.poll_interval)
     if deps.config.public_url:
         future = deps.completions.setdefault(
             transcript_id, asyncio.get_running_loop().create_future()
@@ -328,19 +349,30 @@ async def _map_reduce(
         await progress(Progress("summarizing", f"Summarizing part {done} of {total}", done, total))
         return partial
 
-    partials = list(await asyncio.gather(*(one(c) for c in chunks)))
+    partials = await _all(one(c) for c in chunks)
     await progress(Progress("summarizing", f"Merging {total} parts", total, total))
     budget = deps.config.chunk_tokens
     while estimate_tokens(json.dumps(partials)) > budget and len(partials) > 2:
         groups = _group(partials, budget)
         if len(groups) == len(partials):  # each alone is too big: pairs still shrink the list
             groups = [partials[i : i + 2] for i in range(0, len(partials), 2)]
-        partials = list(
-            await asyncio.gather(
-                *(call(prompts.reduce_messages(g, style, instructions)) for g in groups)
-            )
-        )
+        partials = await _all(call(prompts.reduce_messages(g, style, instructions)) for g in groups)
     return await call(prompts.reduce_messages(partials, style, instructions))
+
+
+async def _all(calls: Iterable[Awaitable[T]]) -> list[T]:
+    """Every result, in order. The first failure cancels the others and is raised: a part
+    that keeps failing fails the recap at once, with no calls spent on a recap never shown."""
+
+    async def one(call: Awaitable[T]) -> T:
+        return await call
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one(c)) for c in calls]
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+    return [t.result() for t in tasks]
 
 
 def _group(partials: list[dict], budget: int) -> list[list[dict]]:

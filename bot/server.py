@@ -1,7 +1,15 @@
 """`recap run`: the Slack app in HTTP or Socket Mode, the AssemblyAI webhook, clean shutdown.
 
-May import: aiohttp, slack_bolt's adapters, bot.app, bot.deps, bot.jobs, bot.webhook.
-SIGTERM: stop accepting, let steps reach a stored state, exit 0 within 10 s.
+May import: aiohttp, slack_bolt and its adapters, bot.app, bot.deps, bot.jobs, bot.webhook.
+
+Deliveries: every Events API delivery is acknowledged at once (Bolt acks before the listener
+runs) and taken once per event_id, whatever its retry header says (Socket Mode's first delivery
+carries retry_attempt 0). Recordings are also deduplicated by the job's key, which makes
+message/file_share and file_shared for one upload one job.
+
+SIGTERM: stop accepting (HTTP answers 503 and closes, the socket disconnects, so Slack and
+AssemblyAI retry later), cancel running jobs at their last stored step, let acknowledged
+listeners store what they took and let uninterrupted steps finish, then exit 0, all within 10 s.
 """
 
 from __future__ import annotations
@@ -10,17 +18,31 @@ import asyncio
 import logging
 import signal
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 
 from bot.app import create_app
 from bot.config import Config
 from bot.deps import Deps, open_deps
 from bot.jobs import Jobs
-from bot.webhook import handle_webhook
+from bot.webhook import DEPS, handle_webhook
 
 log = logging.getLogger(__name__)
 RETENTION_EVERY_S = 3600.0
+SHUTDOWN_BUDGET_S = 8.0  # SIGTERM to exit, with room under the platform's usual 10 s
+
+
+class _Gate:
+    """Open until shutdown starts; then every HTTP request is refused (503)."""
+
+    closing = False
+
+
+GATE = web.AppKey("gate", _Gate)
 
 
 async def serve(
@@ -37,11 +59,13 @@ async def serve(
     deps = await open_deps(config, slack=True)
     jobs = Jobs(deps)
     app = create_app(deps, jobs)
+    app.middleware(once_per_event(deps))
+    web_app = _web_app(app, deps, config)
     runner: web.AppRunner | None = None
     socket = None
+    purge: asyncio.Task[None] | None = None
     try:
-        if not config.socket_mode or config.public_url:
-            runner = await _start_http(app, deps, config)
+        runner = await _start_http(web_app, config)
         if config.socket_mode:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -57,31 +81,101 @@ async def serve(
             ready.set()
         purge = asyncio.create_task(_retention_loop(deps, stop))
         await stop.wait()
-        purge.cancel()
     finally:
-        log.info("shutting down: no new work; in-flight jobs stay resumable")
+        started = time.monotonic()
+        log.info("shutting down: no new work; running jobs stay resumable")
+        web_app[GATE].closing = True
+        if purge is not None:
+            purge.cancel()
         if socket is not None:
             await socket.close_async()
         if runner is not None:
-            await runner.cleanup()  # no new events: Slack retries them elsewhere or later
+            await runner.cleanup()
         await jobs.shutdown()
+        await _drain(SHUTDOWN_BUDGET_S - (time.monotonic() - started))
         await deps.aclose()
+        log.info("stopped cleanly in %.1f s", time.monotonic() - started)
     return 0
 
 
-async def _start_http(app: object, deps: Deps, config: Config) -> web.AppRunner:
-    """Events, commands and interactivity at /slack/events; AssemblyAI at /assemblyai/webhook."""
-    from slack_bolt.async_app import AsyncApp
+def once_per_event(deps: Deps) -> Callable[..., Awaitable[BoltResponse | None]]:
+    """Bolt middleware: an event_id already taken is acknowledged and dropped.
 
-    assert isinstance(app, AsyncApp)
-    web_app = app.web_app(path="/slack/events", port=config.port)
-    web_app["deps"] = deps
-    web_app.router.add_post("/assemblyai/webhook", handle_webhook)
+    Keyed on the event, never on X-Slack-Retry-Num: Slack resends while the first delivery is
+    still running (http_timeout), and Socket Mode marks first deliveries retry_attempt 0.
+    """
+
+    async def once(
+        body: dict[str, Any], response: BoltResponse | None, next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not await deps.store.mark_seen(f"event:{body.get('team_id')}:{event_id}"):
+            log.info("event %s delivered again; it was already taken", event_id)
+            return BoltResponse(status=200, body="")
+        await next()
+        # An event no listener wants is still acknowledged (200), so Slack does not resend it.
+        return response or BoltResponse(status=200, body="")
+
+    return once
+
+
+def _web_app(app: AsyncApp, deps: Deps, config: Config) -> web.Application:
+    """HTTP mode: Slack at /slack/events. Always: /healthz and, with PUBLIC_URL, the webhook.
+
+    In Socket Mode /slack/events is not served: requests there are not signed, so nothing may
+    reach the listeners but the socket.
+    """
+    web_app = web.Application() if config.socket_mode else app.web_app(
+        path="/slack/events", port=config.port
+    )
+    web_app[DEPS] = deps
+    web_app[GATE] = _Gate()
+    web_app.middlewares.append(_refuse_when_closing)
+    if config.public_url:
+        web_app.router.add_post("/assemblyai/webhook", handle_webhook)
     web_app.router.add_get("/healthz", _healthz)
-    runner = web.AppRunner(web_app, shutdown_timeout=2.0)
+    return web_app
+
+
+@web.middleware
+async def _refuse_when_closing(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """During shutdown nothing is acknowledged that might not be stored: 503, retry later."""
+    if request.app[GATE].closing:
+        return web.json_response({"error": "shutting down"}, status=503,
+                                 headers={"Retry-After": "5", "Connection": "close"})
+    return await handler(request)
+
+
+async def _start_http(web_app: web.Application, config: Config) -> web.AppRunner | None:
+    """Listen on PORT; in Socket Mode a busy port only costs /healthz (and the webhook)."""
+    runner = web.AppRunner(web_app, shutdown_timeout=2.0, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, host="0.0.0.0", port=config.port).start()
+    try:
+        await web.TCPSite(runner, host="0.0.0.0", port=config.port).start()
+    except OSError as error:
+        await runner.cleanup()
+        if not config.socket_mode:
+            raise
+        log.warning("port %s is busy (%s); Socket Mode continues without /healthz",
+                    config.port, error.strerror)
+        return None
     return runner
+
+
+async def _drain(budget_s: float) -> None:
+    """Wait for what was already accepted: listeners storing acknowledged events, steps that
+    must not be cut (deps.uninterrupted). Whatever is left after the budget is cancelled."""
+    me = asyncio.current_task()
+    pending = {t for t in asyncio.all_tasks() if t is not me and not t.done()}
+    if pending:
+        _, pending = await asyncio.wait(pending, timeout=max(0.5, budget_s))
+    for task in pending:
+        log.warning("shutdown: cancelling %s", task.get_name())
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=0.5)
 
 
 async def _healthz(request: web.Request) -> web.Response:

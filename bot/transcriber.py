@@ -41,17 +41,28 @@ class Status:
     audio_duration_ms: int | None
 
 
-def deadline_for(duration_ms: int | None) -> float:
+def deadline_for(duration_ms: int | None, poll_interval: float = 3.0) -> float:
     """How long (seconds) to wait for a transcript before giving up on waiting.
 
     AssemblyAI usually needs 0.1-0.3x the audio's length, but jobs queue behind an
     account's concurrency limit (5 on free accounts), so we allow 3x the length and never
-    less than 15 minutes. Unknown length (a link): 2 hours, enough for 5 h+ of audio.
-    The id is kept either way, so a late completion is still used.
+    less than 300 poll intervals (15 minutes at the default POLL_INTERVAL of 3 s).
+    Unknown length (a link): 2400 poll intervals (2 hours), enough for 5 h+ of audio.
+    The floors scale with POLL_INTERVAL so a test can shorten them through the environment.
+    The id is kept either way, so a later Retry picks up a late completion.
     """
     if not duration_ms:
-        return 2 * 3600.0
-    return max(15 * 60.0, 3 * duration_ms / 1000)
+        return 2400 * poll_interval
+    return max(300 * poll_interval, 3 * duration_ms / 1000)
+
+
+def _span(seconds: float) -> str:
+    """A wait in words: "45 minutes", "2 hours", "20 seconds"."""
+    if seconds >= 7200:
+        return f"{seconds / 3600:.0f} hours"
+    if seconds >= 120:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds:.0f} seconds"
 
 
 def _reason(error: aai.types.AssemblyAIError) -> str:
@@ -224,8 +235,9 @@ class Transcriber:
             left = give_up - time.monotonic()
             if left <= 0:
                 raise TranscriptionTimedOut(
-                    f"AssemblyAI had not finished transcribing after {deadline_s / 60:.0f} "
-                    "minutes; Recap will use the transcript if it arrives later."
+                    f"AssemblyAI had not finished transcribing after {_span(deadline_s)}. "
+                    "Press Retry later to pick up the transcript once it is done; "
+                    "the recording will not be transcribed again."
                 )
             await asyncio.sleep(min(interval, left))
             interval = min(interval * 1.5, 5 * self._poll)

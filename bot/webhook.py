@@ -1,25 +1,33 @@
 """The AssemblyAI webhook: a completed transcript wakes its waiting job, with no polling.
 
-May import: aiohttp, hmac, bot.deps. A call without the right header gets 401 and changes nothing;
-a duplicate gets 200 and changes nothing; every call is answered at once (well within 10 s).
+May import: aiohttp, hmac, bot.deps, bot.transcriber (the header name). A call without the right
+header gets 401 and changes nothing; a duplicate gets 200 and changes nothing; every call is
+answered at once (no I/O here, well within 10 s). A call for a transcript no job is waiting on
+(the app restarted in between) is acknowledged too: the job's first look after a start reads the
+transcript's state itself.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+import logging
 
 from aiohttp import web
 
 from bot.deps import Deps
+from bot.transcriber import WEBHOOK_HEADER
 
-HEADER = "X-Recap-Webhook"
+log = logging.getLogger(__name__)
+HEADER = WEBHOOK_HEADER
+DEPS = web.AppKey("deps", Deps)
 
 
 async def handle_webhook(request: web.Request) -> web.Response:
-    deps: Deps = request.app["deps"]
+    deps = request.app[DEPS]
     given = request.headers.get(HEADER, "")
     if not hmac.compare_digest(given.encode(), deps.webhook_secret.encode()):
+        log.warning("AssemblyAI webhook call without the right %s header refused", HEADER)
         return web.json_response({"error": "unauthorized"}, status=401)
     try:
         body = json.loads(await request.read())

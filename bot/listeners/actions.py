@@ -63,6 +63,5 @@ async def handle_retry(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCo
     """Re-run a failed job from its last good step: a stored transcript is not made again."""
     await ack()
     job = await _job(body, context)
-    if job is not None and job.state == "failed":
-        await context["deps"].store.update_job(job.id, state="queued", error=None)
-        context["jobs"].spawn(job.id)
+    if job is not None:
+        await context["jobs"].retry(job)

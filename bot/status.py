@@ -1,0 +1,77 @@
+"""A job's one status message in its thread: posted once, then edited in place.
+
+May import: bot.core, bot.deps, bot.pipeline (Progress), bot.store (Job). The first post and the
+write of its ts run uninterrupted, so a shutdown cannot leave a message the next run does not
+know about; every later state (a resumed run included) edits that same message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from bot.core import render
+from bot.deps import Deps
+from bot.pipeline import Progress
+from bot.store import Job
+
+STATUS_EVERY_S = 2.0
+
+
+class StatusMessage:
+    """The one status message of a job: posted once, then edited in place, at most every 2 s.
+
+    A step that arrives sooner waits for the window and is dropped if a newer one overtakes it,
+    so the thread sees every stage of a slow job and no burst of edits from a fast one.
+    """
+
+    def __init__(self, deps: Deps, job: Job) -> None:
+        self.deps, self.job = deps, job
+        self.last = 0.0
+        self.pending: str | None = None
+        self.flush: asyncio.Task[None] | None = None
+
+    async def progress(self, step: Progress) -> None:
+        text = f":hourglass_flowing_sand: {step.detail}…"
+        wait = self.last + STATUS_EVERY_S - time.monotonic()
+        if wait <= 0 and self.flush is None:
+            await self.show(text, final=False)
+            return
+        self.pending = text
+        if self.flush is None:
+            self.flush = asyncio.create_task(self._later(max(wait, 0.0)))
+
+    async def _later(self, wait: float) -> None:
+        await asyncio.sleep(wait)
+        self.flush = None
+        if self.pending is not None:
+            await self.show(self.pending, final=False)
+
+    def close(self) -> None:
+        """Drop a pending edit (the job ended or was cancelled)."""
+        if self.flush is not None:
+            self.flush.cancel()
+            self.flush = None
+
+    async def show(self, text: str, *, failed: bool = False, final: bool = True) -> None:
+        if final:
+            self.close()
+        self.pending = None
+        self.last = time.monotonic()
+        slack, job = self.deps.slack, self.job
+        assert slack is not None
+        blocks = render.status_blocks(text, job_id=job.id, failed=failed)
+        fallback = render.fallback_text(text)
+        if job.status_ts:
+            await slack.chat_update(
+                channel=job.channel, ts=job.status_ts, text=fallback, blocks=blocks
+            )
+            return
+
+        async def post() -> Job:
+            reply = await slack.chat_postMessage(
+                channel=job.channel, thread_ts=job.thread_ts, text=fallback, blocks=blocks
+            )
+            return await self.deps.store.update_job(job.id, status_ts=reply["ts"])
+
+        self.job = await self.deps.uninterrupted(post())
