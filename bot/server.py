@@ -114,7 +114,8 @@ def once_per_event(deps: Deps) -> Callable[..., Awaitable[BoltResponse | None]]:
             return BoltResponse(status=200, body="")
         await next()
         # An event no listener wants is still acknowledged (200), so Slack does not resend it.
-        return response or BoltResponse(status=200, body="")
+        # Commands and clicks keep their ack's own body (an ephemeral answer): no default here.
+        return response or (BoltResponse(status=200, body="") if event_id else None)
 
     return once
 

@@ -35,6 +35,7 @@ __all__ = [
     "escape",
     "find_links",
     "is_media_url",
+    "is_page_url",
     "parse_command",
     "parse_permalink",
     "slack_file_source",
@@ -48,6 +49,18 @@ MEDIA_EXTENSIONS = tuple(
 )
 _MEDIA_FILETYPES = {ext[1:] for ext in MEDIA_EXTENSIONS} | {"mpga", "m4b", "3gpp", "qtz"}
 _TRANSCRIPT_FILETYPES = {"vtt", "srt", "text"}
+# Links Recap can tell are not a recording without fetching them: documents and pages by their
+# extension, and sites whose links open a player page, never the media file AssemblyAI needs.
+_PAGE_EXTENSIONS = tuple(
+    f".{ext}"
+    for ext in "html htm xhtml php asp aspx jsp pdf doc docx odt rtf xls xlsx csv ppt pptx key md "
+    "txt vtt srt json xml png jpg jpeg gif svg webp heic zip gz tar rar 7z".split()
+)
+_PAGE_HOSTS = ("youtube.com", "youtu.be", "vimeo.com", "loom.com", "docs.google.com", "slack.com")
+UNSUPPORTED_LINK = (
+    "Unsupported link: that is a web page or a document, not an audio or video file. Share the "
+    "recording itself, or a direct link to the file."
+)
 
 
 @dataclass(frozen=True)
@@ -119,9 +132,27 @@ def is_media_url(url: str) -> bool:
     return path.endswith(MEDIA_EXTENSIONS)
 
 
+def is_page_url(url: str) -> bool:
+    """True when a link is surely not to a media file: a document, an image, a player page."""
+    try:
+        parts = urlsplit(url.strip())
+        path, host = unquote(parts.path).lower(), (parts.hostname or "").rstrip(".")
+    except ValueError:
+        return False
+    return path.endswith(_PAGE_EXTENSIONS) or any(
+        host == site or host.endswith(f".{site}") for site in _PAGE_HOSTS
+    )
+
+
 def url_source(team_id: str, url: str) -> Source:
-    """The Source for a public media link: checked, normalized, keyed per workspace."""
+    """The Source for a public media link: checked, normalized, keyed per workspace.
+
+    Any public link may be media (AssemblyAI decides), except one that is surely a page or a
+    document: that is an unsupported link, refused before a job exists.
+    """
     normalized = check_public_url(url)
+    if is_page_url(normalized):
+        raise SourceRejected(UNSUPPORTED_LINK)
     segments = [s for s in urlsplit(normalized).path.split("/") if s]
     name = unquote(segments[-1]) if segments else urlsplit(normalized).hostname or normalized
     return Source(kind="url", key=f"url:{team_id}:{normalized}", name=name, url=normalized)

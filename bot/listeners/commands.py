@@ -8,7 +8,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 
 from bot import conversation as talk
 from bot.core import notices, prompts, render
-from bot.core.sources import parse_command, parse_permalink
+from bot.core.sources import parse_command, parse_permalink, url_source
+from bot.errors import SourceRejected
 
 
 def register(app: AsyncApp) -> None:
@@ -22,9 +23,15 @@ async def handle_recap_command(
     if parsed.verb == "help" or parsed.error:
         await ack(parsed.error or render.help_text(prompts.STYLES))
         return
-    await ack()
     deps, team, channel = context["deps"], context.team_id or "", command["channel_id"]
     place = parse_permalink(parsed.link) if parsed.link else None
+    if parsed.link and place is None:
+        try:  # a refused link is answered privately, before anything is posted or sent
+            url_source(team, parsed.link)
+        except SourceRejected as error:
+            await ack(f":warning: {error}")
+            return
+    await ack()
     if parsed.link and place is None:
         parent = await context.client.chat_postMessage(
             channel=channel,

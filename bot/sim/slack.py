@@ -155,6 +155,7 @@ class _File:
     generator: Callable[[int], bytes] | None
     redirect_to: str | None
     sha256: str | None = None
+    chunked: bool = False
 
     def chunks(self) -> Iterator[bytes]:
         size = self.obj["size"]
@@ -824,13 +825,14 @@ class SlackSim:
         duration_ms: int | None = None,
         title: str | None = None,
         file_id: str | None = None,
+        chunked: bool = False,
     ) -> dict[str, Any]:
         """Host a file and return its Slack file object (shaped like the fixtures).
 
         Without `content` the bytes are generated on the fly, `size` long (default
         256 KiB), by `generator(index) -> 1 MiB chunk` or `patterned(filetype)`: a
         1 GiB file never sits in memory. `redirect_to` makes authorised downloads
-        answer 302 to that URL.
+        answer 302 to that URL. `chunked` serves the bytes without a Content-Length.
         """
         ext = name.rsplit(".", 1)[-1].lower() if "." in name else "bin"
         filetype = filetype or ext
@@ -865,7 +867,7 @@ class SlackSim:
                 obj["audio_wave_samples"] = [(i * 37) % 101 for i in range(100)]
             else:
                 obj.update(mp4=obj["url_private"], thumb_video_w=1280, thumb_video_h=720)
-        self._files[file_id] = _File(obj, content, generator, redirect_to)
+        self._files[file_id] = _File(obj, content, generator, redirect_to, chunked=chunked)
         return obj
 
     async def _download(self, request: web.Request) -> web.StreamResponse:
@@ -890,7 +892,10 @@ class SlackSim:
         response = web.StreamResponse(headers={
             "Content-Type": f.obj["mimetype"],
             "Content-Disposition": f'attachment; filename="{f.obj["name"]}"'})
-        response.content_length = f.obj["size"]
+        if f.chunked:
+            response.enable_chunked_encoding()
+        else:
+            response.content_length = f.obj["size"]
         await response.prepare(request)
         try:
             for chunk in f.chunks():
