@@ -104,7 +104,7 @@ class Jobs:
                 await self._react(job, "hourglass_flowing_sand", remove=again)
             await self._work(job, status)
         except asyncio.CancelledError:
-            log.info("job %s paused at its last stored step (%s)", job_id, job.state)
+            log.info("job %s paused at its last stored step; the next start resumes it", job_id)
             raise
         except RecapError as error:
             await self._fail(job, status, error.message)

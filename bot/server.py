@@ -73,8 +73,8 @@ async def serve(
             await socket.connect_async()
         resumed = await jobs.resume()
         log.info(
-            "Recap is running (%s mode); resumed %d job(s)",
-            "Socket" if config.socket_mode else f"HTTP on port {config.port}",
+            "Recap is running in %s; resumed %d job(s)",
+            "Socket Mode" if config.socket_mode else f"HTTP mode on port {config.port}",
             resumed,
         )
         if ready is not None:

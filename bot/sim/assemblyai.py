@@ -15,7 +15,7 @@ import hashlib
 import math
 import uuid
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -199,6 +199,19 @@ class AssemblyAISim(SimServer):
     def expire(self, transcript_id: str) -> None:
         """Forget a transcript, as AssemblyAI does after its retention period."""
         self._jobs.pop(transcript_id, None)
+
+    def complete(self, transcript_id: str) -> None:
+        """Finish a job now, e.g. one scripted `never_complete` (a late completion).
+
+        With a webhook_url the call goes out as it would have at completion.
+        """
+        job = self._jobs[transcript_id]
+        job.script = replace(job.script, never_complete=False)
+        job.done_at = asyncio.get_running_loop().time()
+        if job.request.get("webhook_url"):
+            task = asyncio.create_task(self._notify(job))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     def transcript(self, transcript_id: str) -> dict[str, Any] | None:
         """The JSON a GET would return now (None if unknown), for assertions."""

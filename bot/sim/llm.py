@@ -127,9 +127,14 @@ class LLMSim(SimServer):
     prose_wrapped: bool = False
     ignore_response_format: bool = False
     malformed_next: int = 0
+    fail_containing: str | None = None
+    """Requests whose body contains this text answer 500 every time (a part that keeps failing)."""
     hallucinate: bool = False
     hallucinate_prose: bool = False
     stubborn: bool = False
+    obey: str = ""
+    """Text a model that obeyed a prompt injection writes: added to the tldr, the first topic's
+    title, the first action item's owner and every follow-up answer (markup, links, pings)."""
     context_length: int = 200_000
     topic_lines: int = 8
     completions: list[LLMCall] = field(default_factory=list, init=False, repr=False)
@@ -229,6 +234,8 @@ class LLMSim(SimServer):
             self.rate_limited += 1
             body = {"request_id": str(uuid.uuid4()), "message": _TOO_MANY, "code": 429}
             return json_response(body, 429, headers)
+        if self.fail_containing and self.fail_containing in (await request.text()):
+            return json_response(self.fault_body(500), 500)
         response = await self._complete(request)
         response.headers.update(headers)
         return response
@@ -268,6 +275,8 @@ class LLMSim(SimServer):
         style = _style(prompt)
         schema = _schema_for(fmt, name, messages)
         content = self._structured(schema, prompt, style) if schema else _follow_up(messages)
+        if self.obey and not schema:
+            content = f"{content} {self.obey}"
         max_tokens = int(body.get("max_tokens") or 1000)
         finish = "stop"
         if estimate_tokens(content) > max_tokens:
@@ -304,6 +313,12 @@ class LLMSim(SimServer):
             answer = _recap(prompt, style, self.topic_lines, self.hallucinate and invent)
             if self.hallucinate_prose and invent and answer["tldr"]:
                 answer["tldr"] = f"{answer['tldr']} {PLANTED_SENTENCE}"
+            if self.obey:
+                answer["tldr"] = f"{answer['tldr']} {self.obey}".strip()
+                for field_name, items in (("title", answer["topics"]),
+                                          ("owner", answer["action_items"])):
+                    if items:
+                        items[0][field_name] = self.obey
         text = json.dumps(answer, ensure_ascii=False, indent=1)
         if self.malformed_next > 0:
             self.malformed_next -= 1

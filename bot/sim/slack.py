@@ -741,7 +741,25 @@ class SlackSim:
         f = self._files.get(str(args.get("file") or ""))
         if f is None:
             raise ApiError("file_not_found")
-        return {"ok": True, "file": f.obj, "comments": [], "response_metadata": {"next_cursor": ""}}
+        obj = {**f.obj, "shares": shares} if (shares := self._shares(f.obj["id"])) else f.obj
+        return {"ok": True, "file": obj, "comments": [], "response_metadata": {"next_cursor": ""}}
+
+    def _shares(self, file_id: str) -> dict[str, Any]:
+        """files.info's `shares`: where the file was posted, newest first (the fixture's shape:
+        `ts` is the sharing message, `thread_ts` its thread when shared as a reply)."""
+        shares: dict[str, Any] = {}
+        for channel, messages in self._messages.items():
+            for m in messages:
+                if m.deleted or all(f.get("id") != file_id for f in m.files):
+                    continue
+                share = {"reply_users": [], "reply_users_count": 0, "reply_count": 0,
+                         "ts": m.ts, "channel_name": self.channel_names.get(channel, channel),
+                         "team_id": self.team_id, "share_user_id": m.user or ""}
+                if m.is_reply:
+                    share["thread_ts"] = m.thread_ts
+                kind = "public" if channel.startswith("C") else "private"
+                shares.setdefault(kind, {}).setdefault(channel, []).insert(0, share)
+        return shares
 
     def _page(self, items: list[Message], args: dict[str, Any], default: int) -> dict[str, Any]:
         start = int(args.get("cursor") or 0)

@@ -1,0 +1,95 @@
+"""The app process dies (kill -9) or is told to stop (SIGTERM) in the middle of jobs. The next
+start resumes each job from its last stored step: a submitted transcript is polled by its id
+(no second upload or create), the same status message is edited, the recap is posted once."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from tests.e2e.faults import (
+    deliver,
+    drop,
+    new_drop,
+    recaps,
+    rows,
+    statuses,
+    text,
+    until,
+    wait_reaction,
+)
+
+
+async def test_kill_9_after_the_transcript_was_submitted_resumes_by_polling(stage, app):
+    stage.assemblyai.processing_seconds = 2.5
+    thread = await drop(stage, app)
+    await until(lambda: stage.assemblyai.creates == 1 and rows(stage)[0]["transcript_id"])
+    status_ts = rows(stage)[0]["status_ts"]
+    await app.kill()
+    gets_before = stage.assemblyai.gets
+
+    await stage.app()  # same DATABASE_PATH
+    await wait_reaction(stage, thread, "white_check_mark")
+
+    assert stage.assemblyai.uploads == 1 and stage.assemblyai.creates == 1
+    assert stage.assemblyai.gets > gets_before  # polled by the stored id
+    (status,) = statuses(stage, thread)
+    assert status.ts == status_ts and "Recap ready" in text(status)
+    assert len(recaps(stage, thread)) == 1
+    (job,) = rows(stage)
+    assert job["state"] == "posted" and job["transcript_id"] == stage.assemblyai.transcript_ids[0]
+
+
+async def test_kill_9_during_summarization_resumes_without_transcribing_again(stage, app):
+    stage.llm.delay("/v1/chat/completions", 30)
+    thread = await drop(stage, app)
+    await until(lambda: stage.llm.count("POST") == 1)  # the summary is being written
+    status_ts = rows(stage)[0]["status_ts"]
+    await app.kill()
+    stage.llm.delay("/v1/chat/completions", 0)
+
+    await stage.app()
+    await wait_reaction(stage, thread, "white_check_mark")
+
+    assert stage.assemblyai.uploads == 1 and stage.assemblyai.creates == 1
+    (status,) = statuses(stage, thread)
+    assert status.ts == status_ts and "Recap ready" in text(status)
+    assert len(recaps(stage, thread)) == 1
+    assert stage.llm.calls == 1  # the killed call was never answered
+
+
+async def test_sigterm_exits_0_quickly_and_the_next_start_finishes_everything(stage, app):
+    stage.llm.delay("/v1/chat/completions", 30)
+    first = [await drop(stage, app), await drop(stage, app, "retro.mp3")]
+    await until(lambda: stage.llm.count("POST") == 2)
+    # A third recording is being submitted when SIGTERM lands: its create is slow.
+    stage.assemblyai.delay("/v2/transcript", 1.5)
+    third = await drop(stage, app, "planning.mp3")
+    await until(lambda: stage.assemblyai.creates == 3)
+
+    started = time.monotonic()
+    stopping = asyncio.create_task(app.stop())
+    await asyncio.sleep(0.2)
+    late = new_drop(stage, "late.mp3")  # Slack delivers an event during the shutdown
+    late_status, _ = await deliver(stage, app, late)
+    code = await stopping
+
+    assert code == 0 and time.monotonic() - started < 10
+    assert "stopped cleanly" in app.logs()
+    states = {r["thread_ts"]: r for r in rows(stage)}
+    assert [states[ts]["state"] for ts in first] == ["summarizing", "summarizing"]
+    assert states[third]["transcript_id"]  # the create finished and its id was stored
+    assert late_status != 200 or late["event"]["ts"] in states  # refused, or taken and stored
+
+    stage.llm.delay("/v1/chat/completions", 0)
+    stage.assemblyai.delay("/v2/transcript", 0)
+    again = await stage.app()
+    if late_status != 200:  # Slack retries a refused delivery
+        assert (await deliver(stage, again, late, retry_num=1))[0] == 200
+    threads = [*first, third, late["event"]["ts"]]
+    for thread in threads:
+        await wait_reaction(stage, thread, "white_check_mark")
+
+    assert stage.assemblyai.uploads == 4 and stage.assemblyai.creates == 4
+    for thread in threads:
+        assert len(statuses(stage, thread)) == 1 and len(recaps(stage, thread)) == 1
