@@ -127,6 +127,8 @@ class LLMSim(SimServer):
     prose_wrapped: bool = False
     ignore_response_format: bool = False
     malformed_next: int = 0
+    refuse_next: int = 0
+    """The next structured answers are prose without any JSON (a model declining the format)."""
     fail_containing: str | None = None
     """Requests whose body contains this text answer 500 every time (a part that keeps failing)."""
     hallucinate: bool = False
@@ -320,6 +322,9 @@ class LLMSim(SimServer):
                     if items:
                         items[0][field_name] = self.obey
         text = json.dumps(answer, ensure_ascii=False, indent=1)
+        if self.refuse_next > 0:
+            self.refuse_next -= 1
+            return "I'm sorry, but I can't produce that summary in the requested format."
         if self.malformed_next > 0:
             self.malformed_next -= 1
             self._malformed_seen += 1

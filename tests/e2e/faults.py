@@ -105,14 +105,23 @@ async def until(predicate: Any, timeout: float = 10.0) -> Any:
     return value
 
 
-async def click(stage: Stage, app: AppProcess, message: Message, action_id: str) -> None:
-    value = next(
-        e["value"]
-        for b in message.blocks
-        if b.get("type") == "actions"
-        for e in b["elements"]
-        if e.get("action_id") == action_id
+def button_value(message: Message, action_id: str) -> str:
+    return str(
+        next(
+            e["value"]
+            for b in message.blocks
+            if b.get("type") == "actions"
+            for e in b["elements"]
+            if e.get("action_id") == action_id
+        )
     )
+
+
+async def click(
+    stage: Stage, app: AppProcess, message: Message, action_id: str, value: str | None = None
+) -> None:
+    """Click a button; `value` for a button the person still sees but the message no longer has."""
+    value = button_value(message, action_id) if value is None else value
     status, _ = await stage.slack.click(
         app.events_url, channel=CHANNEL, message_ts=message.ts, action_id=action_id, value=value
     )
