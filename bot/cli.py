@@ -60,6 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the rows as JSON")
     doctor = commands.add_parser("doctor", help="check the configuration before going live")
     doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
+    demo = commands.add_parser(
+        "demo", help="see Recap work in a simulated Slack, no accounts needed (a smoke test too)"
+    )
+    demo.add_argument(
+        "--real-llm", action="store_true", help="summarize with the LLM in your LLM_* settings"
+    )
+    demo.add_argument(
+        "--keep", action="store_true", help="leave the simulators and the app running (Ctrl-C)"
+    )
     return parser
 
 
@@ -76,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         "judge": _grading,
         "eval": _grading,
         "doctor": _doctor,
+        "demo": _demo,
     }
     try:
         return asyncio.run(handlers[args.command](args))
@@ -103,6 +113,12 @@ async def _doctor(args: argparse.Namespace) -> int:
     from bot.doctor import doctor_command
 
     return await doctor_command(args)
+
+
+async def _demo(args: argparse.Namespace) -> int:
+    from bot.demo import demo_command
+
+    return await demo_command(args)
 
 
 async def _run(args: argparse.Namespace) -> int:

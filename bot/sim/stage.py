@@ -18,7 +18,7 @@ from types import TracebackType
 
 import aiohttp
 
-from bot.config import inherited_environment
+from bot.config import ENV_NAMES, inherited_environment
 from bot.sim.assemblyai import AssemblyAISim
 from bot.sim.llm import LLMSim
 from bot.sim.slack import SlackSim
@@ -118,9 +118,13 @@ class Stage:
         await self.slack.stop()
 
     def env(self, **overrides: str) -> dict[str, str]:
-        """Recap's settings, pointing every outside system at a simulator."""
+        """Recap's settings, pointing every outside system at a simulator.
+
+        Every other Recap setting is set empty, so a `.env` in the child's folder (which
+        `python -m bot` loads without overriding) cannot reach a simulation either."""
         return {
             **inherited_environment(),
+            **dict.fromkeys(ENV_NAMES, ""),
             "SLACK_BOT_TOKEN": self.slack.bot_token,
             "SLACK_SIGNING_SECRET": self.slack.signing_secret,
             "SLACK_API_URL": self.slack.api_url,
