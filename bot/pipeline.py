@@ -25,6 +25,7 @@ from typing import TypeVar
 from bot.core import prompts
 from bot.core.chunking import Chunk, chunk_transcript, estimate_tokens
 from bot.core.grounding import ground
+from bot.core.links import recap_unlinked, unlinked
 from bot.core.recap import Recap, recap_from_llm
 from bot.core.sources import Source
 from bot.core.transcript import Transcript
@@ -325,7 +326,8 @@ async def summarize(
     recap.covered_ms = max(transcript.duration_ms, chunks[-1].end_ms)
     recap.chunks = total
     recap.usage = usage
-    return ground(recap, transcript.utterances)
+    said = "\n".join([instructions, *(u.text for u in transcript.utterances)])
+    return recap_unlinked(ground(recap, transcript.utterances), said)  # no invented links
 
 
 async def _map_reduce(
@@ -394,7 +396,8 @@ async def answer(
     chunks = await _chunks(transcript, deps.config.chunk_tokens)
     text = chunks[0].text if len(chunks) == 1 else _relevant(chunks, question)
     completion = await deps.llm.complete(prompts.followup_messages(text, history, question))
-    return completion.text.strip()
+    said = "\n".join([question, *(q for q, _ in history), *(u.text for u in transcript.utterances)])
+    return unlinked(completion.text.strip(), said)  # links only the recording or the asker gave
 
 
 def _relevant(chunks: list[Chunk], question: str) -> str:
