@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -20,7 +21,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import psutil
+from aiohttp import web
 
+from bot.sim.llm import LLMSim
 from bot.sim.stage import AppProcess, Stage, free_port
 
 SCALE = 10
@@ -64,19 +67,40 @@ def latency_profile() -> dict[str, Any]:
     }
 
 
+@dataclass(eq=False)
+class GatewaySim(LLMSim):
+    """The LLM simulator with its latency after the rate limiter, as at a real gateway.
+
+    `LLMSim.delay()` sleeps before any handler runs, so the limiter would count a request
+    when it is answered, not when it arrives; and the simulator's own event-loop lag (it
+    shares the bench process with the other simulators) would then shift the count by a
+    varying amount. A real gateway counts (or refuses) a request the moment it arrives.
+    """
+
+    latency: float = 0.0
+
+    async def _complete(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.latency)
+        return await super()._complete(request)
+
+
 @asynccontextmanager
 async def bench_stage(*, rate_limit: bool = True) -> AsyncIterator[Stage]:
     """The three simulators with the bench's latencies; the work folder is removed after."""
     workdir = tempfile.mkdtemp(prefix="recap-bench-")
     try:
-        async with Stage(workdir=workdir) as stage:
+        async with Stage(workdir=workdir, llm=GatewaySim(latency=LLM_LATENCY)) as stage:
             stage.slack.delay("*", SLACK_LATENCY)
             stage.assemblyai.delay("/v2/", AAI_LATENCY)
             stage.assemblyai.processing_seconds = STANDUP_PROCESSING
-            stage.llm.delay("/v1/chat/completions", LLM_LATENCY)
             if rate_limit:
                 stage.llm.rate_limit(*RATE_LIMIT)
-            yield stage
+            try:
+                yield stage
+            except BaseException:
+                for app in stage.apps:  # the work folder goes with the stage: show why now
+                    print(f"--- app log (tail) ---\n{app.logs()[-4000:]}", file=sys.stderr)
+                raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -1,0 +1,89 @@
+"""The straightforward sequential pipeline P3 compares Recap with.
+
+What a first version would do: relay the file into AssemblyAI, create the transcript, poll
+every 3 s (on the bench clock), summarize the chunks one after another with Recap's own
+prompts and chunk budget, combine the partials in one call, post the result. Plain aiohttp,
+no concurrency, no webhook. Same simulators and latencies as Recap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from bot.core import prompts
+from bot.core.chunking import chunk_transcript
+from bot.core.transcript import Utterance
+from bot.sim.stage import Stage
+
+POLL_EVERY_S = 3.0
+
+
+@dataclass
+class BaselineRun:
+    started: float
+    transcript_ready: float  # when the baseline had the completed transcript in hand
+    finished: float  # when its recap reached Slack
+    llm_calls: int
+    chunks: int
+
+
+async def run_baseline(
+    stage: Stage, file: dict[str, Any], *, channel: str, chunk_tokens: int, poll_s: float
+) -> BaselineRun:
+    aai = {"authorization": stage.assemblyai.api_key}
+    llm_url = f"{stage.llm.base_url}/v1/chat/completions"
+    llm_headers = {"authorization": stage.llm.api_key}
+    calls = 0
+    started = time.monotonic()
+    async with aiohttp.ClientSession() as http:
+        auth = {"Authorization": f"Bearer {stage.slack.bot_token}"}
+        async with http.get(file["url_private_download"], headers=auth) as download:
+            download.raise_for_status()
+            async with http.post(f"{stage.assemblyai.base_url}/v2/upload", headers=aai,
+                                 data=download.content.iter_chunked(1 << 20)) as upload:
+                audio_url = (await upload.json())["upload_url"]
+        body = {"audio_url": audio_url, "speaker_labels": True,
+                "speech_models": ["universal-3-pro", "universal-2"]}
+        async with http.post(f"{stage.assemblyai.base_url}/v2/transcript", json=body,
+                             headers=aai) as created:
+            transcript_id = (await created.json())["id"]
+        while True:
+            async with http.get(f"{stage.assemblyai.base_url}/v2/transcript/{transcript_id}",
+                                headers=aai) as polled:
+                transcript = await polled.json()
+            if transcript["status"] in ("completed", "error"):
+                break
+            await asyncio.sleep(poll_s)
+        ready = time.monotonic()
+        utterances = [Utterance(str(u["speaker"]), u["start"], u["end"], u["text"])
+                      for u in transcript["utterances"]]
+        chunks = chunk_transcript(utterances, chunk_tokens)
+
+        async def complete(messages: list[dict[str, str]]) -> dict[str, Any]:
+            nonlocal calls
+            request = {"model": "claude-sonnet-4-6", "messages": messages, "max_tokens": 16000,
+                       "temperature": 0, "response_format": {"type": "json_schema", "json_schema": {
+                           "name": "recap", "schema": prompts.RECAP_SCHEMA, "strict": True}}}
+            async with http.post(llm_url, json=request, headers=llm_headers) as answer:
+                answer.raise_for_status()
+                calls += 1
+                reply = await answer.json()
+            return dict(json.loads(reply["choices"][0]["message"]["content"]))
+
+        partials = []
+        for chunk in chunks:
+            partials.append(await complete(prompts.recap_messages(
+                chunk.text, "topics", part=chunk.index + 1, total=len(chunks))))
+        recap = await complete(prompts.reduce_messages(partials, "topics"))
+        text = recap["tldr"] + "\n" + "\n".join(f"- {t['title']}: {t['summary']}"
+                                                 for t in recap["topics"])
+        async with http.post(f"{stage.slack.api_url}chat.postMessage", headers=auth,
+                             json={"channel": channel, "text": text[:3000]}) as posted:
+            await posted.read()
+    return BaselineRun(started, ready, time.monotonic(), calls, len(chunks))

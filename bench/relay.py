@@ -1,0 +1,84 @@
+"""P5: a 1 GiB recording relayed from Slack's file host into AssemblyAI's upload.
+
+Through the real app: the bench drops the file, the app streams it from the Slack simulator
+into the AssemblyAI simulator. Its resident memory is sampled every 5 ms (psutil, on a thread)
+and its throughput is compared with bench/barerelay.py, the barest aiohttp loop, run as its
+own process against the same two simulators.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+
+from bench.harness import Row, RssSampler, bench_stage, drop, start_app, wait_recaps
+from bot.sim.slack import patterned
+
+GIB = 1 << 30
+MB = 1 << 20
+
+
+async def _wait_for(predicate, timeout: float, every: float = 0.005) -> float:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the relay did not finish in time")
+        await asyncio.sleep(every)
+    return time.monotonic()
+
+
+async def run(quick: bool = False) -> list[Row]:
+    size = GIB // 8 if quick else GIB
+    async with bench_stage() as stage:
+        app = await start_app(stage, webhook=False)
+        assert app.process is not None
+        warm = stage.slack.add_file("warmup.mp3")
+        ts, _ = await drop(stage, app, warm)
+        await wait_recaps(stage, [ts], timeout=30)
+        await asyncio.sleep(0.5)
+
+        file = stage.slack.add_file("board-meeting.mp4", size=size,
+                                    generator=patterned("mp4", seed=5))
+        uploads, downloads = len(stage.assemblyai.uploaded), len(stage.slack.downloads)
+        with RssSampler(app.process.pid) as rss:
+            before = rss.rss()
+            await drop(stage, app, file)
+            started = await _wait_for(lambda: len(stage.slack.downloads) > downloads, 30)
+            finished = await _wait_for(lambda: len(stage.assemblyai.uploaded) > uploads, 300)
+            await asyncio.sleep(0.05)
+        upload = stage.assemblyai.uploaded[uploads]
+        recap_s = finished - started
+
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.barerelay", file["url_private_download"],
+            stage.slack.bot_token, f"{stage.assemblyai.base_url}/v2/upload",
+            stage.assemblyai.api_key, stdout=asyncio.subprocess.PIPE)
+        out, _ = await child.communicate()
+        bare = json.loads(out)
+        bare_upload = stage.assemblyai.uploaded[-1]
+        expected = await asyncio.to_thread(stage.slack.file_sha256, file)
+
+    growth = (rss.peak - before) / MB
+    throughput = size / recap_s / MB
+    bare_throughput = bare["bytes"] / bare["seconds"] / MB
+    ratio = throughput / bare_throughput
+    intact = upload.size == size and upload.sha256 == expected
+    label = f"{size / GIB:g} GiB" if size >= GIB else f"{size // MB} MiB"
+    how = "through the app (its process, sampled by psutil every 5 ms)"
+    return [
+        Row("P5", f"relay {label}: peak RSS growth of the Recap process", round(growth, 1),
+            "MB", "<= 32 MB", growth <= 32, None, how,
+            {"rss_before_mb": round(before / MB, 1), "rss_peak_mb": round(rss.peak / MB, 1),
+             "samples": rss.samples}),
+        Row("P5", f"relay {label}: throughput / bare aiohttp loop", round(throughput, 1),
+            "MB/s", ">= 0.5", ratio >= 0.5, round(ratio, 3),
+            "first byte requested -> upload answered; bench/barerelay.py as the reference",
+            {"bare_mb_s": round(bare_throughput, 1), "recap_s": round(recap_s, 2),
+             "bare_s": round(bare["seconds"], 2)}),
+        Row("P5", f"relay {label}: bytes and sha256 arrive intact", upload.size, "bytes",
+            "equal", intact, None, "AssemblyAI simulator's record vs the Slack file",
+            {"sha256_match": upload.sha256 == expected,
+             "bare_sha256_match": bare_upload.sha256 == expected}),
+    ]
