@@ -37,7 +37,7 @@ def visible_len(text: str) -> int:
 
 def style(text: str, *codes: str) -> str:
     """`text` wrapped in ANSI codes; Terminal strips them again when colour is off."""
-    return "".join(codes) + text + RESET if codes else text
+    return "".join(codes) + text + RESET if codes and text else text
 
 
 def emoji(name: str, enabled: bool = True) -> str:
