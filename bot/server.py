@@ -184,18 +184,21 @@ async def _healthz(request: web.Request) -> web.Response:
 
 
 async def _retention_loop(deps: Deps, stop: asyncio.Event) -> None:
-    """RETENTION_DAYS: purge old transcripts here and at AssemblyAI, hourly."""
+    """RETENTION_DAYS: purge old transcripts here and at AssemblyAI, at start, then hourly."""
     days = deps.config.retention_days
     if not days:
         return
     while not stop.is_set():
-        for transcript_id in await deps.store.expired_transcripts(time.time() - days * 86400):
+        expired = await deps.store.expired_transcripts(time.time() - days * 86400)
+        for transcript_id in expired:
             try:
                 if deps.transcriber_ is not None and not transcript_id.startswith("local:"):
                     await deps.transcriber_.delete(transcript_id)
                 await deps.store.forget_transcript(transcript_id)
             except Exception:
                 log.warning("retention: could not purge a transcript yet; will retry")
+        if expired:
+            log.info("retention: purged %d recording(s) older than %d days", len(expired), days)
         try:
             await asyncio.wait_for(stop.wait(), timeout=RETENTION_EVERY_S)
         except TimeoutError:

@@ -23,6 +23,9 @@ Tables (schema version in PRAGMA user_version; MIGRATIONS run in order, each onc
   followups    id PK, job_id -> jobs.id ON DELETE CASCADE, question, answer, created_at
   seen         key PK, created_at: Slack event ids / message ts already handled (kept SEEN_TTL_S)
   meta         key PK, value: e.g. the generated webhook secret
+  forgotten    key PK "<team_id>:<channel>:<thread_ts>", created_at (v2): threads whose recording
+               was deleted (forget, retention), so a later question there gets a polite refusal;
+               ids only, no content
 AUTOINCREMENT because ids travel in Slack buttons: a forgotten job's id never names another job.
 Times are REAL unix seconds. PRAGMAs: WAL, busy_timeout, secure_delete (forgotten text is zeroed,
 not left in free pages), foreign_keys, synchronous=NORMAL (safe against a killed process).
@@ -128,7 +131,12 @@ def _v1_tables(db: Database) -> None:
         db.table(table).create_index([column])
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1_tables]
+def _v2_forgotten(db: Database) -> None:
+    db.table("forgotten").create({"key": str, "created_at": float}, pk="key",
+                                 not_null=["created_at"])
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1_tables, _v2_forgotten]
 
 
 @contextmanager
@@ -420,6 +428,12 @@ class Store:
         with _immediate(self._db):
             keys = [r["source_key"] for r in self._db.table("recordings").rows_where(
                 "transcript_id = ?", [transcript_id], select="source_key")]
+            threads = self._db.query(
+                "SELECT DISTINCT team_id, channel, thread_ts FROM jobs WHERE transcript_id = ? "
+                "AND thread_ts IS NOT NULL", [transcript_id])
+            self._db.table("forgotten").insert_all(
+                [{"key": f"{t['team_id']}:{t['channel']}:{t['thread_ts']}",
+                  "created_at": time.time()} for t in threads], ignore=True)
             for table, column in [("jobs", "transcript_id"), ("recaps", "transcript_id"),
                                   ("recordings", "transcript_id"), ("transcripts", "id")]:
                 self._db.table(table).delete_where(f"{column} = ?", [transcript_id])
@@ -435,6 +449,12 @@ class Store:
             "ON t.id = r.transcript_id WHERE t.id IS NULL AND r.transcript_id IS NOT NULL "
             "AND r.created_at < :t", {"t": older_than})
         return [r["id"] for r in rows]
+
+    @_on_worker
+    def is_forgotten(self, team_id: str, channel: str, thread_ts: str) -> bool:
+        """Whether this thread's recording was deleted (forget, retention)."""
+        return self._first("forgotten", "key = ?", [f"{team_id}:{channel}:{thread_ts}"],
+                           select="key") is not None
 
     # meta
 

@@ -19,6 +19,11 @@ FORGOTTEN = (
     "Questions in this thread can no longer be answered."
 )
 UNEXPECTED = "Something went wrong on Recap's side; the error was logged for the operator."
+GONE = (
+    "This recording's transcript and recaps were deleted (on request, or after the retention "
+    "period), so Recap can't answer about it or recap it here any more. Share the file again "
+    "for a new recap."
+)
 
 
 def link_request_text(user_id: str, url: str) -> str:

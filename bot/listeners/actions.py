@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot import conversation as talk
+from bot.core import notices
 from bot.errors import RecapError
 from bot.store import Job
 
@@ -26,9 +27,22 @@ async def _job(body: dict[str, Any], context: AsyncBoltContext) -> Job | None:
     channel = (body.get("channel") or body.get("container") or {}).get("id") or body.get(
         "container", {}
     ).get("channel_id")
+    if job is None:
+        await _gone(body, context, channel or "")
     if job is None or job.team_id != (context.team_id or "") or job.channel != channel:
         return None
     return job
+
+
+async def _gone(body: dict[str, Any], context: AsyncBoltContext, channel: str) -> None:
+    """A button on a recording deleted since (forget, retention): tell the clicker, privately."""
+    message = body.get("message") or {}
+    thread = (body.get("container") or {}).get("thread_ts") or message.get("thread_ts")
+    thread = thread or message.get("ts") or ""
+    if context.respond and await context["deps"].store.is_forgotten(
+        context.team_id or "", channel, thread
+    ):
+        await context.respond(notices.GONE)
 
 
 async def handle_restyle(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:

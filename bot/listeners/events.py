@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot import conversation as talk
-from bot.core import prompts, render
+from bot.core import notices, prompts, render
 from bot.core.sources import find_links, is_media_url, parse_command
 
 
@@ -73,6 +73,10 @@ async def handle_message(event: dict[str, Any], context: AsyncBoltContext) -> No
             if await deps.store.mark_seen(f"q:{where['team_id']}:{event['channel']}:{event['ts']}"):
                 await talk.follow_up(deps, job, text)
             return
+        if await deps.store.is_forgotten(where["team_id"], event["channel"], event["thread_ts"]):
+            if await deps.store.mark_seen(f"q:{where['team_id']}:{event['channel']}:{event['ts']}"):
+                await talk.say(deps, event["channel"], event["thread_ts"], notices.GONE)
+            return
     for url in [u for u in find_links(text) if is_media_url(u)]:
         await talk.start_link(deps, context["jobs"], url, **where)
 
@@ -81,9 +85,12 @@ async def handle_mention(event: dict[str, Any], context: AsyncBoltContext) -> No
     deps, jobs, where = context["deps"], context["jobs"], _where(event, context)
     text = event.get("text", "").replace(f"<@{context.bot_user_id}>", "").strip()
     command = parse_command(text, list(prompts.STYLES))
-    job = None
+    job, gone = None, False
     if "thread_ts" in event:
         job = await deps.store.find_job_by_thread(
+            where["team_id"], event["channel"], event["thread_ts"]
+        )
+        gone = job is None and await deps.store.is_forgotten(
             where["team_id"], event["channel"], event["thread_ts"]
         )
     if command.verb == "help" or command.error and job is None:
@@ -104,6 +111,8 @@ async def handle_mention(event: dict[str, Any], context: AsyncBoltContext) -> No
         )
     elif job is not None:
         await talk.act_on(deps, jobs, job, command, text, request_id=event["ts"])
+    elif gone:  # its recording was deleted: no answer, and no quiet re-recap either
+        await talk.say(deps, event["channel"], where["thread_ts"], notices.GONE)
     elif "thread_ts" in event:
         replies = await context.client.conversations_replies(
             channel=event["channel"], ts=event["thread_ts"], limit=1

@@ -1,0 +1,142 @@
+"""Forget deletes a recording for good: its transcript, recaps, job and follow-up rows (and their
+text, from the database file itself) and the transcript at AssemblyAI; later questions and
+clicks in its thread get a polite refusal. RETENTION_DAYS does the same on a schedule."""
+
+from __future__ import annotations
+
+import glob
+import sqlite3
+
+from tests.e2e.conftest import CHANNEL, block_text, wait_for_recap
+
+PHRASE = "zebra quartz protocol"
+MEETING = [
+    ("A", 0, 6000, f"Today we review the {PHRASE} for the vault migration."),
+    ("B", 6000, 12000, f"We decided to freeze the {PHRASE} until the audit is done."),
+    ("C", 12000, 18000, "Nadia, can you write the audit checklist by Thursday?"),
+]
+TABLES = ("jobs", "recaps", "recordings", "transcripts", "followups")
+
+
+def db_path(stage) -> str:
+    return f"{stage.workdir}/recap.db"
+
+
+def rows(stage) -> dict[str, int]:
+    with sqlite3.connect(db_path(stage)) as db:
+        return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+
+def db_bytes(stage) -> bytes:
+    """The database and its WAL as they lie on disk (where deleted text could linger)."""
+    return b"".join(open(p, "rb").read() for p in glob.glob(f"{db_path(stage)}*"))
+
+
+async def drop(stage, app, utterances=MEETING, name="vault.mp3") -> str:
+    file = stage.slack.add_file(name, content=f"ID3 {name}".encode())
+    stage.assemblyai.script(stage.slack.file_sha256(file), utterances)
+    envelope = stage.slack.user_message(CHANNEL, "", files=[file])
+    assert (await stage.slack.deliver(app.events_url, envelope))[0] == 200
+    await wait_for_recap(stage, envelope["event"]["ts"])
+    return envelope["event"]["ts"]
+
+
+async def reply(stage, app, thread_ts: str, text: str, *, mention: bool = False) -> str:
+    """A person writes in the thread; returns Recap's next message there."""
+    make = stage.slack.app_mention if mention else stage.slack.user_message
+    envelope = make(CHANNEL, text, thread_ts=thread_ts)
+    assert (await stage.slack.deliver(app.events_url, envelope))[0] == 200
+    after = float(envelope["event"]["ts"])
+    found = await stage.slack.wait_for(lambda: [
+        m for m in stage.slack.thread(CHANNEL, thread_ts) if m.bot_id and float(m.ts) > after])
+    return f"{found[0].text}\n{block_text(found[0].blocks)}"
+
+
+def button(stage, thread_ts: str, action_id: str):
+    """(message ts, element) of the latest button with this action in the thread."""
+    for msg in reversed(stage.slack.thread(CHANNEL, thread_ts)):
+        for block in msg.blocks:
+            for element in block.get("elements") or []:
+                if element.get("action_id") == action_id:
+                    return msg.ts, element
+    raise LookupError(action_id)
+
+
+async def click(stage, app, thread_ts: str, action_id: str) -> None:
+    ts, element = button(stage, thread_ts, action_id)
+    status, _ = await stage.slack.click(app.events_url, channel=CHANNEL, message_ts=ts,
+                                        action_id=action_id, value=element["value"])
+    assert status == 200
+
+
+async def test_forget_in_the_thread_deletes_everything_here_and_at_assemblyai(stage, app):
+    thread = await drop(stage, app)
+    assert PHRASE in await reply(stage, app, thread, f"What about the {PHRASE}?")
+    (transcript_id,) = stage.assemblyai.transcript_ids
+    assert PHRASE.encode() in db_bytes(stage)
+
+    prompt = await reply(stage, app, thread, "forget", mention=True)
+    assert "Forget this recording?" in prompt and stage.assemblyai.deletes == 0
+    _, forget = button(stage, thread, "forget")
+    assert forget["confirm"]["confirm"]["text"] == "Forget"  # Slack asks once more first
+    await click(stage, app, thread, "forget")
+    said = await stage.slack.wait_for(lambda: [
+        m.text for m in stage.slack.thread(CHANNEL, thread) if "deleted" in m.text])
+
+    assert "here and at AssemblyAI" in said[0]
+    assert [(r.method, r.path) for r in stage.assemblyai.requests if r.method == "DELETE"] == [
+        ("DELETE", f"/v2/transcript/{transcript_id}")]
+    assert rows(stage) == dict.fromkeys(TABLES, 0)
+    assert PHRASE.encode() not in db_bytes(stage)  # not even in free pages or the WAL
+
+    calls = stage.llm.calls
+    assert "deleted" in await reply(stage, app, thread, "Who owns the checklist?")
+    assert "deleted" in await reply(stage, app, thread, "what was decided?", mention=True)
+    await click(stage, app, thread, "restyle:brief")
+    await stage.slack.wait_for(lambda: stage.slack.ephemerals(CHANNEL))
+    assert "deleted" in stage.slack.ephemerals(CHANNEL)[0].text
+    assert stage.llm.calls == calls and stage.assemblyai.creates == 1  # nothing made again
+
+
+async def test_recap_forget_and_the_forget_button_on_the_recap(stage, app):
+    kept = await drop(stage, app, [("A", 0, 5000, "The kept meeting talks about lunch.")], "a.mp3")
+    thread = await drop(stage, app)
+    status, _ = await stage.slack.command(app.events_url, "/recap", "forget", channel=CHANNEL)
+    assert status == 200
+    await stage.slack.wait_for(lambda: "Forget this recording?" in block_text(
+        stage.slack.thread(CHANNEL, thread)[-1].blocks))  # asked in the latest recording's thread
+    assert stage.assemblyai.deletes == 0
+
+    ts, element = button(stage, thread, "forget")
+    recap_ts = [m.ts for m in stage.slack.thread(CHANNEL, thread)
+                if "Transcript" in block_text(m.blocks)][0]
+    status, _ = await stage.slack.click(app.events_url, channel=CHANNEL, message_ts=recap_ts,
+                                        action_id="forget", value=element["value"])
+    assert status == 200
+    await stage.slack.wait_for(lambda: stage.assemblyai.deletes == 1)
+    await stage.slack.wait_for(lambda: PHRASE.encode() not in db_bytes(stage))
+
+    assert rows(stage)["transcripts"] == 1  # the other recording is untouched
+    assert "lunch" in await reply(stage, app, kept, "What about lunch?")
+
+
+async def test_retention_days_purges_old_recordings_at_start(stage):
+    app = await stage.app(RETENTION_DAYS="30")
+    old = await drop(stage, app)
+    recent = await drop(stage, app, [("A", 0, 5000, "The recent call was about lunch.")], "b.mp3")
+    old_id = stage.assemblyai.transcript_ids[0]
+    assert await app.stop() == 0
+    with sqlite3.connect(db_path(stage)) as db:  # the first recording is now 31 days old
+        for table, key in (("transcripts", "id"), ("recordings", "transcript_id")):
+            db.execute(f"UPDATE {table} SET created_at = created_at - 31 * 86400 "
+                       f"WHERE {key} = ?", [old_id])
+
+    app = await stage.app(RETENTION_DAYS="30")
+    await stage.slack.wait_for(lambda: stage.assemblyai.deletes == 1)
+    await stage.slack.wait_for(lambda: PHRASE.encode() not in db_bytes(stage))
+
+    assert [r.path for r in stage.assemblyai.requests if r.method == "DELETE"] == [
+        f"/v2/transcript/{old_id}"]
+    assert rows(stage)["transcripts"] == 1
+    assert "deleted" in await reply(stage, app, old, "What was decided?")
+    assert "lunch" in await reply(stage, app, recent, "What about lunch?")
