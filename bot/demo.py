@@ -197,7 +197,7 @@ class Story:
         parent = self.slack.find(CHANNEL, self.thread_ts)
         for msg in self.thread():
             if msg.bot_id and msg.text.startswith((":x:", ":warning:")):
-                return self.term.mrkdwn(msg.text)
+                return self.term.mrkdwn(msg.text.split(":", 2)[2].strip())
         if parent is not None and "x" in parent.reactions:
             return self.view.latest_bot_text() or "the recording got an :x: reaction"
         if self.slack.violations:

@@ -36,8 +36,12 @@ def visible_len(text: str) -> int:
 
 
 def style(text: str, *codes: str) -> str:
-    """`text` wrapped in ANSI codes; Terminal strips them again when colour is off."""
-    return "".join(codes) + text + RESET if codes and text else text
+    """`text` wrapped in ANSI codes (kept on after a styled span inside it); Terminal strips them
+    again when colour is off."""
+    if not codes or not text:
+        return text
+    on = "".join(codes)
+    return on + text.replace(RESET, RESET + on) + RESET
 
 
 def emoji(name: str, enabled: bool = True) -> str:
