@@ -64,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="see Recap work in a simulated Slack, no accounts needed (a smoke test too)"
     )
     demo.add_argument(
-        "--real-llm", action="store_true", help="summarize with the LLM in your LLM_* settings"
+        "--real-llm",
+        action="store_true",
+        help="summarize with your real LLM (LLM_* settings, or ASSEMBLYAI_API_KEY)",
     )
     demo.add_argument(
         "--keep", action="store_true", help="leave the simulators and the app running (Ctrl-C)"
