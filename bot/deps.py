@@ -7,6 +7,7 @@ Nothing else builds clients, so tests and the demo redirect everything through C
 from __future__ import annotations
 
 import asyncio
+import random
 import secrets
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.jitter import Jitter
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Config
@@ -75,15 +78,32 @@ class Deps:
         await self.store.close()
 
 
+class _Jitter(Jitter):
+    """slack_sdk's RandomJitter adds up to 1 s; this adds up to `scale` seconds."""
+
+    def __init__(self, scale: float) -> None:
+        self.scale = scale
+
+    def recalculate(self, duration: float) -> float:
+        return duration + random.random() * self.scale
+
+
 def slack_client(config: Config) -> AsyncWebClient:
-    """The Web API client: SLACK_API_URL as base, retries on 429, 5xx and dropped connections."""
+    """The Web API client: SLACK_API_URL as base, retries on 429, 5xx and dropped connections.
+
+    429s wait the Retry-After Slack sends; the others back off from RETRY_BACKOFF / 2 (0.5 s,
+    slack_sdk's own default), doubling, plus up to RETRY_BACKOFF of jitter.
+    """
+    backoff = BackoffRetryIntervalCalculator(
+        backoff_factor=config.retry_backoff / 2, jitter=_Jitter(config.retry_backoff)
+    )
     return AsyncWebClient(
         token=config.slack_bot_token,
         base_url=config.slack_api_url,
         retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=3),
+            AsyncConnectionErrorRetryHandler(max_retry_count=3, interval_calculator=backoff),
             AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-            AsyncServerErrorRetryHandler(max_retry_count=3),
+            AsyncServerErrorRetryHandler(max_retry_count=3, interval_calculator=backoff),
         ],
     )
 

@@ -109,8 +109,10 @@ class Jobs:
         except RecapError as error:
             await self._fail(job, status, error.message)
         except SlackApiError as error:
-            log.warning("job %s: Slack refused a call: %s", job_id, error.response.get("error"))
-            await self._fail(job, status, notices.UNEXPECTED)
+            code = error.response.get("error") or "no reason given"
+            log.warning("job %s: Slack refused a call: %s", job_id, code)
+            await self._fail(job, status, f"Slack refused to post the recap ({code}). "
+                             "Press Retry to try again.")
         except Exception:
             log.exception("job %s failed unexpectedly", job_id)
             await self._fail(job, status, notices.UNEXPECTED)
@@ -164,13 +166,14 @@ class Jobs:
                 unfurl_links=False,
                 unfurl_media=False,
             )
-        await deps.store.update_job(job.id, state="posted", error=None)
         if status is not None:
             try:
                 await status.show(notices.done_text(recap))
                 await self._react(job, "white_check_mark", remove="hourglass_flowing_sand")
             except SlackApiError as error:  # the recap is there; its status line is decoration
                 log.warning("job %s: status not updated: %s", job.id, error.response.get("error"))
+        # Last, so a crash before it resumes the job: the steps above are safe to repeat.
+        await deps.store.update_job(job.id, state="posted", error=None)
 
     async def _in_thread(self, job: Job) -> set[str]:
         """Texts of Recap's replies after the job's status message: what a crashed run posted."""

@@ -63,8 +63,10 @@ def reactions(stage: Stage, ts: str) -> set[str]:
 
 
 async def wait_reaction(stage: Stage, ts: str, name: str, timeout: float = 15.0) -> None:
-    """The job's last step: ✅ (white_check_mark) when posted, ❌ (x) when failed."""
+    """The job's end: ✅ (white_check_mark) when posted, ❌ (x) when failed, and its row final."""
     await stage.slack.wait_for(lambda: name in reactions(stage, ts), timeout=timeout)
+    await until(lambda: all(r["state"] in ("posted", "failed") for r in rows(stage)
+                            if r["thread_ts"] == ts), timeout=timeout)
 
 
 def new_drop(stage: Stage, name: str = "standup.mp3", **file_args: Any) -> dict[str, Any]:

@@ -3,12 +3,24 @@ with the thread's replies in order."""
 
 from __future__ import annotations
 
-from tests.e2e.faults import drop, recaps, replies, statuses, text, until, wait_reaction
+from bot.sim.samples import meeting
+from tests.e2e.faults import (
+    FAST,
+    click,
+    drop,
+    has_action,
+    recaps,
+    replies,
+    row,
+    statuses,
+    text,
+    until,
+    wait_reaction,
+)
 
 
-async def test_429s_and_a_dropped_connection_still_give_one_status_and_one_recap_in_order(
-    stage, app
-):
+async def test_429s_and_a_dropped_connection_still_give_one_status_and_one_recap_in_order(stage):
+    app = await stage.app(**FAST)
     stage.assemblyai.processing_seconds = 0.8
     stage.slack.fail_next("chat.postMessage", 429, retry_after=0)  # the status message
     thread = await drop(stage, app)
@@ -24,3 +36,28 @@ async def test_429s_and_a_dropped_connection_still_give_one_status_and_one_recap
     assert posts == [429, 200, 0, 200]
     assert [c.status for c in stage.slack.calls("chat.update")][0] == 429
     assert stage.slack.violations == []
+
+
+async def test_slack_failing_half_way_through_a_long_recap_then_retry_posts_only_the_rest(stage):
+    app = await stage.app(CHUNK_TOKENS="3000", LLM_RPM="1000", **FAST)
+    stage.assemblyai.script("*", utterances=meeting(60))  # a recap of two messages
+    thread = await drop(stage, app)
+    await until(lambda: statuses(stage, thread))
+    stage.slack.delay("chat.postMessage", 0.2)
+    await until(lambda: recaps(stage, thread), timeout=15)  # the first part is in the thread
+    stage.slack.fail_next("chat.postMessage", 500, times=4)  # Slack fails the second for good
+    await wait_reaction(stage, thread, "x")
+
+    (status,) = statuses(stage, thread)
+    assert "Slack refused to post the recap (fatal_error). Press Retry" in text(status)
+    assert row(stage)["state"] == "failed" and "Slack refused" in row(stage)["error"]
+    first = recaps(stage, thread)
+    assert len(first) == 1 and not has_action(first[0], "transcript")  # the buttons end part 2
+
+    stage.slack.delay("chat.postMessage", 0)
+    await click(stage, app, status, "retry")
+    await wait_reaction(stage, thread, "white_check_mark")
+
+    parts = recaps(stage, thread)
+    assert len(parts) == 2 and parts[0] is first[0] and has_action(parts[1], "transcript")
+    assert "Recap ready" in text(statuses(stage, thread)[0])
