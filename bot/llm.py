@@ -17,6 +17,7 @@ import json
 import logging
 from collections import deque
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -58,26 +59,52 @@ class RateWindow:
 
     Not aiolimiter's leaky bucket: after its initial burst of `limit` it lets one more through
     every period/limit seconds, up to 2 x limit in one window, which a windowed server refuses.
-    A small margin covers requests reaching the server in a different order than they left.
+    A slot is dated when its request has actually been written (`Slot.sent`), not when it was
+    taken: a busy event loop can hold a request back for a while after that, and the server
+    counts it when it arrives. A small margin covers what is left (network, reordering).
     """
 
     def __init__(self, limit: int, period: float) -> None:
         self._limit, self._period = max(1, limit), period
         self._margin = 0.01 + 0.02 * period
-        self._sent: deque[float] = deque()
+        self._sent: deque[Slot] = deque()
         self._lock = asyncio.Lock()  # first come, first served
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> Slot:
         async with self._lock:
             loop = asyncio.get_running_loop()
             while True:
                 now = loop.time()
-                while self._sent and self._sent[0] <= now - self._period - self._margin:
+                while self._sent and self._sent[0].at <= now - self._period - self._margin:
                     self._sent.popleft()
                 if len(self._sent) < self._limit:
-                    self._sent.append(now)
-                    return
-                await asyncio.sleep(self._sent[0] + self._period + self._margin - now)
+                    slot = Slot(now)
+                    self._sent.append(slot)
+                    return slot
+                await asyncio.sleep(self._sent[0].at + self._period + self._margin - now)
+
+
+@dataclass
+class Slot:
+    """One request's place in the window, dated by the last write of its bytes."""
+
+    at: float
+
+    def sent(self) -> None:
+        self.at = max(self.at, asyncio.get_running_loop().time())
+
+
+async def _written(_: object, context: SimpleNamespace, __: object) -> None:
+    """aiohttp trace hook: the request's headers or a piece of its body went out."""
+    if isinstance(context.trace_request_ctx, Slot):
+        context.trace_request_ctx.sent()
+
+
+def _tracing() -> aiohttp.TraceConfig:
+    trace = aiohttp.TraceConfig()
+    trace.on_request_headers_sent.append(_written)
+    trace.on_request_chunk_sent.append(_written)
+    return trace
 
 
 class _FormatRefused(Exception):
@@ -269,10 +296,10 @@ class LLM:
 
     async def _post(self, body: dict[str, Any]) -> dict[str, Any]:
         if self._session is None:
-            self._session = aiohttp.ClientSession()
+            self._session = aiohttp.ClientSession(trace_configs=[_tracing()])
         loop = asyncio.get_running_loop()
         async with self._semaphore:
-            await self._window.acquire()
+            slot = await self._window.acquire()
             if (pause := self._not_before - loop.time()) > 0:
                 await asyncio.sleep(pause)
             try:
@@ -281,6 +308,7 @@ class LLM:
                     json=body,
                     headers=self._headers,
                     timeout=aiohttp.ClientTimeout(total=self._timeout),
+                    trace_request_ctx=slot,
                 ) as response:
                     status, text = response.status, await response.text()
                     retry_after = parse_retry_after(response.headers.get("retry-after"))

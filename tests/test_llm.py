@@ -175,6 +175,27 @@ async def test_concurrent_calls_share_the_rate_limit(sim):
     assert time.monotonic() - started >= 0.8  # 4 now, 4 a window later, 2 after that
 
 
+async def test_a_request_held_back_after_taking_its_slot_does_not_overrun_the_window(sim):
+    """The server counts a request when it arrives: one the event loop held back (a busy
+    moment right after its slot was taken) must not let the next window start too early."""
+    sim.rate_limit(4, 0.4)
+    llm = make(sim.base_url, rpm=4, rate_period=0.4)
+
+    async def busy_moment() -> None:
+        await asyncio.sleep(0)  # the four slots are taken, nothing is written yet
+        time.sleep(0.2)
+
+    stall = asyncio.create_task(busy_moment())
+    try:
+        await asyncio.gather(
+            *(llm.complete([{"role": "user", "content": f"q{i}"}]) for i in range(8))
+        )
+    finally:
+        await llm.aclose()
+    await stall
+    assert sim.rate_limited == 0
+
+
 async def test_concurrency_is_bounded(sim):
     sim.delay(PATH, 0.1)
     llm = make(sim.base_url, concurrency=2)
