@@ -28,6 +28,7 @@ from bot.retry import Transient, parse_retry_after, with_retries
 
 T = TypeVar("T")
 WEBHOOK_HEADER = "X-Recap-Webhook"
+POLL_LAG_SHARE = 0.05  # how late, as a share of the wait so far, a completion may be noticed
 BIG_BODY = 1 << 20  # bytes of JSON worth decoding in a worker thread
 
 
@@ -217,11 +218,13 @@ class Transcriber:
     ) -> Transcript:
         """Poll until completed; `on_poll(status)` runs after every look.
 
-        Waits start at poll_interval and grow 1.5x up to 5x poll_interval (15 s by
-        default), so a finished transcript is noticed quickly even on long jobs.
+        Waits are poll_interval until the job has run for 20 of them, then 5 % of the time
+        it has run so far, at most 5x poll_interval (15 s by default): a finished transcript
+        is noticed within 5 % of its wait (within poll_interval for short jobs), and a job
+        queued for an hour costs a few hundred GETs, not thousands.
         """
-        give_up = time.monotonic() + deadline_s
-        interval = self._poll
+        started = time.monotonic()
+        give_up = started + deadline_s
         while True:
             status = await self.fetch(transcript_id)
             if on_poll is not None:
@@ -239,8 +242,9 @@ class Transcriber:
                     "Press Retry later to pick up the transcript once it is done; "
                     "the recording will not be transcribed again."
                 )
+            waited = time.monotonic() - started
+            interval = min(5 * self._poll, max(self._poll, POLL_LAG_SHARE * waited))
             await asyncio.sleep(min(interval, left))
-            interval = min(interval * 1.5, 5 * self._poll)
 
     async def delete(self, transcript_id: str) -> None:
         """Delete the transcript and its uploaded file at AssemblyAI; already gone is fine."""
