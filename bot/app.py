@@ -1,6 +1,6 @@
 """create_app(deps, jobs) -> AsyncApp: the wiring, the listeners and the one error handler.
 
-May import: slack_bolt, bot.listeners, bot.deps, bot.jobs, bot.errors.
+May import: slack_bolt, bot.listeners, bot.config, bot.deps, bot.jobs, bot.errors.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot import listeners
+from bot.config import withhold_from_libraries
 from bot.deps import Deps
 from bot.jobs import Jobs
 
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 def create_app(deps: Deps, jobs: Jobs) -> AsyncApp:
     """The Slack app; `deps.slack` is its client, so SLACK_API_URL redirects every call."""
     assert deps.slack is not None
+    withhold_from_libraries()  # bolt would read SLACK_BOT_TOKEN again, and warn it is unused
     app = AsyncApp(
         client=deps.slack,
         signing_secret=deps.config.slack_signing_secret or "",

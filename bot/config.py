@@ -85,6 +85,19 @@ class Config:
 
 
 ENV_NAMES = [f.name.upper() for f in fields(Config)]
+# What slack_bolt reads from the environment by itself, even when it is handed the values.
+BOLT_READS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+
+
+def withhold_from_libraries() -> None:
+    """Take the Slack credentials out of os.environ once a Config holds them.
+
+    Recap hands every client its settings. slack_bolt's AsyncApp still reads SLACK_BOT_TOKEN
+    from the environment when given a client (and warns that the token is unused); with the
+    variables gone no library acts on a setting behind Config's back.
+    """
+    for name in BOLT_READS:
+        os.environ.pop(name, None)
 
 
 def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:

@@ -1,215 +1,214 @@
-"""What Recap does for people in Slack: recap files and links, restyle, answer, forget, share.
+"""What people do in Slack and what Recap does about it: share a recording or a link, reply in
+a recap's thread, mention @Recap, type /recap. Listeners unpack a request and call one function
+here; what is done inside one recap's thread lives in bot.threads.
 
-May import: bot.jobs, bot.pipeline, bot.core, bot.deps, bot.errors, slack_sdk. Listeners unpack
-an event or command and call one function here; everything a user sees is worded here or in
-core/render.py.
+May import: bot.threads (re-exported for the buttons), bot.jobs, bot.core, bot.deps,
+bot.errors, bot.store.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-
 from bot.core import notices, prompts, render
-from bot.core.sources import RecapCommand, Source, slack_file_source, url_source
+from bot.core.sources import (
+    RecapCommand,
+    find_links,
+    is_media_url,
+    parse_command,
+    parse_permalink,
+    slack_file_source,
+    url_source,
+)
 from bot.deps import Deps
-from bot.errors import Forgotten, RecapError, SourceRejected
+from bot.errors import SourceRejected
 from bot.jobs import Jobs
-from bot.pipeline import answer
 from bot.store import Job
+from bot.threads import act_on, follow_up, forget, restyle, say, send_transcript
 
-log = logging.getLogger(__name__)
-
-
-async def say(
-    deps: Deps,
-    channel: str,
-    thread_ts: str | None,
-    text: str,
-    blocks: list[dict[str, Any]] | None = None,
-) -> None:
-    assert deps.slack is not None
-    await deps.slack.chat_postMessage(
-        channel=channel,
-        thread_ts=thread_ts,
-        text=text,
-        blocks=blocks,
-        unfurl_links=False,
-        unfurl_media=False,
-    )
+__all__ = ["Place", "Reply", "clicked", "command", "file_shared", "forget", "mention", "message",
+           "restyle", "send_transcript", "share_files", "share_link"]
 
 
-async def start_files(
-    deps: Deps,
-    jobs: Jobs,
-    files: list[dict[str, Any]],
-    *,
-    team_id: str,
-    channel: str,
-    thread_ts: str,
-    message_ts: str | None,
-    user_id: str | None,
-    style: str = prompts.DEFAULT_STYLE,
-    instructions: str = "",
-) -> int:
+@dataclass(frozen=True)
+class Place:
+    """Where a request came from: the thread a reply goes to, the message a reaction goes on."""
+
+    team_id: str
+    channel: str
+    thread_ts: str
+    message_ts: str | None
+    user_id: str | None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A command's private answer, sent with the acknowledgement, and the work that follows it."""
+
+    text: str | None = None
+    then: Callable[[], Awaitable[Any]] | None = None
+
+
+async def share_files(deps: Deps, jobs: Jobs, files: list[dict[str, Any]], place: Place, *,
+                      style: str = prompts.DEFAULT_STYLE, instructions: str = "") -> int:
     """A recap job per recording among `files`; a too-large file gets its sentence in the thread."""
     started = 0
     for file in files:
         try:
-            source = slack_file_source(team_id, file, max_bytes=deps.config.max_file_bytes)
+            source = slack_file_source(place.team_id, file, max_bytes=deps.config.max_file_bytes)
         except SourceRejected as error:
-            await say(deps, channel, thread_ts, f":warning: {error}")
+            await say(deps, place.channel, place.thread_ts, f":warning: {error}")
             continue
-        if source is None:
-            continue
-        job = await jobs.submit(
-            dedupe_key=f"{team_id}:file:{file['id']}:{channel}:{style}:{instructions}",
-            source=source,
-            team_id=team_id,
-            channel=channel,
-            thread_ts=thread_ts,
-            message_ts=message_ts,
-            user_id=user_id,
-            style=style,
-            instructions=instructions,
-        )
-        started += job is not None
+        if source is not None:
+            key = f"{place.team_id}:file:{file['id']}:{place.channel}:{style}:{instructions}"
+            started += await _submit(jobs, key, source, place, style, instructions) is not None
     return started
 
 
-async def start_link(
-    deps: Deps,
-    jobs: Jobs,
-    url: str,
-    *,
-    team_id: str,
-    channel: str,
-    thread_ts: str,
-    message_ts: str | None,
-    user_id: str | None,
-    style: str = prompts.DEFAULT_STYLE,
-    instructions: str = "",
-) -> None:
+async def share_link(deps: Deps, jobs: Jobs, url: str, place: Place, *,
+                     style: str = prompts.DEFAULT_STYLE, instructions: str = "") -> None:
     """A public media link goes to AssemblyAI as it is; Recap never fetches it."""
     try:
-        source = url_source(team_id, url)
+        source = url_source(place.team_id, url)
     except SourceRejected as error:
-        await say(deps, channel, thread_ts, f":warning: {error}")
+        await say(deps, place.channel, place.thread_ts, f":warning: {error}")
         return
-    await jobs.submit(
-        dedupe_key=f"{team_id}:url:{source.key}:{channel}:{thread_ts}:{style}:{instructions}",
-        source=source,
-        team_id=team_id,
-        channel=channel,
-        thread_ts=thread_ts,
-        message_ts=message_ts,
-        user_id=user_id,
-        style=style,
-        instructions=instructions,
-    )
+    where = f"{place.channel}:{place.thread_ts}"
+    key = f"{place.team_id}:url:{source.key}:{where}:{style}:{instructions}"
+    await _submit(jobs, key, source, place, style, instructions)
 
 
-async def restyle(jobs: Jobs, job: Job, *, style: str, instructions: str, request_id: str) -> None:
-    """A new style of a recording already transcribed: LLM calls only, or none when cached."""
-    await jobs.submit(
-        dedupe_key=f"{job.team_id}:restyle:{job.id}:{request_id}",
-        source=Source.from_dict(job.source),
-        origin="restyle",
-        team_id=job.team_id,
-        channel=job.channel,
-        thread_ts=job.thread_ts,
-        message_ts=None,
-        user_id=None,
-        style=style,
-        instructions=instructions,
-        transcript_id=job.transcript_id,
-    )
+async def _submit(jobs: Jobs, key: str, source: Any, place: Place, style: str,
+                  instructions: str) -> Job | None:
+    return await jobs.submit(
+        dedupe_key=key, source=source, team_id=place.team_id, channel=place.channel,
+        thread_ts=place.thread_ts, message_ts=place.message_ts, user_id=place.user_id,
+        style=style, instructions=instructions)
 
 
-async def follow_up(deps: Deps, job: Job, question: str) -> None:
-    """An answer from this thread's recording only, with the thread's earlier Q&A as context."""
-    if not job.transcript_id:
-        await say(
-            deps,
-            job.channel,
-            job.thread_ts,
-            "The recap of this recording isn't ready yet; ask again once it's posted.",
-        )
-        return
-    try:
-        history = await deps.store.followups(job.id)
-        reply = await answer(deps, job.transcript_id, question, history)
-    except RecapError as error:
-        await say(deps, job.channel, job.thread_ts, f":warning: {error}")
-        return
-    await deps.store.add_followup(job.id, question, reply)
-    await say(
-        deps, job.channel, job.thread_ts, render.fallback_text(reply), render.answer_blocks(reply)
-    )
-
-
-async def forget(deps: Deps, job: Job) -> None:
-    """Delete the recording's rows and text here and its transcript at AssemblyAI, for good."""
-    transcript_id = job.transcript_id
-    if transcript_id:
-        if not transcript_id.startswith("local:") and deps.transcriber_ is not None:
-            await deps.transcriber_.delete(transcript_id)
-        await deps.store.forget_transcript(transcript_id)
-    await say(
-        deps,
-        job.channel,
-        job.thread_ts,
-        ":wastebasket: Recap deleted this recording's transcript and recaps, here and at "
-        "AssemblyAI. Follow-up questions in this thread can no longer be answered.",
-    )
-
-
-async def send_transcript(deps: Deps, job: Job) -> None:
-    """Upload the speaker-labelled transcript as a .txt file into the thread."""
-    transcript = await deps.store.get_transcript(job.transcript_id or "")
-    if transcript is None:
-        raise Forgotten("This recording's transcript was deleted.")
+async def file_shared(deps: Deps, jobs: Jobs, team_id: str, channel: str, file_id: str,
+                      bot_user_id: str | None) -> None:
+    """Slack's file_shared event: the file's share names the message to thread under. The
+    message/file_share event for the same upload makes the same job key: one job."""
     assert deps.slack is not None
-    name = str(job.source.get("name") or "recording").rsplit(".", 1)[0]
-    try:
-        await deps.slack.files_upload_v2(
-            channel=job.channel,
-            thread_ts=job.thread_ts,
-            filename=f"{name}-transcript.txt",
-            title=f"Transcript: {name}",
-            content=render.transcript_txt(transcript.utterances),
-        )
-    except SlackApiError as error:
-        log.warning("transcript upload failed: %s", error.response.get("error"))
-        raise RecapError("Slack refused the transcript upload (is files:write granted?).") from None
+    file = (await deps.slack.files_info(file=file_id))["file"]
+    shares = file.get("shares") or {}
+    share = ({**shares.get("public", {}), **shares.get("private", {})}.get(channel) or [{}])[0]
+    if file.get("user") == bot_user_id or "ts" not in share:
+        return  # Recap's own upload, or no message to thread under: message/file_share covers it
+    place = Place(team_id, channel, share.get("thread_ts") or share["ts"], share["ts"],
+                  file.get("user"))
+    await share_files(deps, jobs, [file], place)
 
 
-async def act_on(
-    deps: Deps, jobs: Jobs, job: Job, command: RecapCommand, text: str, *, request_id: str
-) -> None:
-    """`@Recap <verb>` or `/recap <verb> <link>` aimed at one recap."""
-    if command.verb == "forget":
-        await say(
-            deps,
-            job.channel,
-            job.thread_ts,
-            "Delete this recording everywhere?",
-            notices.forget_prompt_blocks(job.id),
-        )
-    elif command.verb == "transcript":
-        try:
-            await send_transcript(deps, job)
-        except RecapError as error:
-            await say(deps, job.channel, job.thread_ts, f":warning: {error}")
-    elif command.style or (command.instructions and not text.rstrip().endswith("?")):
-        await restyle(
-            jobs,
-            job,
-            style=command.style or job.style or prompts.DEFAULT_STYLE,
-            instructions=command.instructions,
-            request_id=request_id,
-        )
-    else:
-        await follow_up(deps, job, text)
+async def message(deps: Deps, jobs: Jobs, text: str, place: Place, *, is_reply: bool) -> None:
+    """A person's message: in a recap's thread a question; elsewhere a media link to recap."""
+    if is_reply:
+        job = await deps.store.find_job_by_thread(place.team_id, place.channel, place.thread_ts)
+        gone = job is None and await deps.store.is_forgotten(
+            place.team_id, place.channel, place.thread_ts)
+        if job is not None or gone:
+            seen = f"q:{place.team_id}:{place.channel}:{place.message_ts}"
+            if await deps.store.mark_seen(seen):  # Slack may deliver the reply twice
+                if job is not None:
+                    await follow_up(deps, job, text)
+                else:
+                    await say(deps, place.channel, place.thread_ts, notices.GONE)
+            return
+    for url in [u for u in find_links(text) if is_media_url(u)]:
+        await share_link(deps, jobs, url, place)
+
+
+async def mention(deps: Deps, jobs: Jobs, text: str, place: Place, *, is_reply: bool,
+                  has_files: bool) -> None:
+    """`@Recap ...`: a link to recap, a verb or question for the thread's recap, or the
+    recording in the message the thread hangs under."""
+    command = parse_command(text, list(prompts.STYLES))
+    job = gone = None
+    if is_reply:
+        job = await deps.store.find_job_by_thread(place.team_id, place.channel, place.thread_ts)
+        gone = job is None and await deps.store.is_forgotten(
+            place.team_id, place.channel, place.thread_ts)
+    if command.link:
+        style = command.style or prompts.DEFAULT_STYLE
+        await share_link(deps, jobs, command.link, place, style=style,
+                         instructions=command.instructions)
+    elif command.verb == "help" or (job is not None and not text.strip()):
+        await say(deps, place.channel, place.thread_ts, render.help_text(prompts.STYLES))
+    elif job is not None:
+        await act_on(deps, jobs, job, command, request_id=place.message_ts or place.thread_ts)
+    elif gone:  # its recording was deleted: no answer, and no quiet re-recap either
+        await say(deps, place.channel, place.thread_ts, notices.GONE)
+    elif is_reply:
+        await _recap_thread_parent(deps, jobs, place, command)
+    elif not has_files:  # a file shared with the mention is recapped by its own event
+        await say(deps, place.channel, place.thread_ts,
+                  command.error or render.help_text(prompts.STYLES))
+
+
+async def _recap_thread_parent(deps: Deps, jobs: Jobs, place: Place,
+                               command: RecapCommand) -> None:
+    """`@Recap` in the thread of a message holding a recording (a file or a link)."""
+    assert deps.slack is not None
+    replies = await deps.slack.conversations_replies(channel=place.channel, ts=place.thread_ts,
+                                                     limit=1)
+    parent = (replies.get("messages") or [{}])[0]
+    under = replace(place, message_ts=place.thread_ts)
+    style = command.style or prompts.DEFAULT_STYLE
+    if await share_files(deps, jobs, parent.get("files") or [], under, style=style,
+                         instructions=command.instructions):
+        return
+    links = find_links(str(parent.get("text") or ""))
+    if links:
+        await share_link(deps, jobs, links[0], under, style=style,
+                         instructions=command.instructions)
+    elif not parent.get("files"):
+        await say(deps, place.channel, place.thread_ts, notices.NO_RECORDING_HERE)
+
+
+async def command(deps: Deps, jobs: Jobs, text: str, *, team_id: str, channel: str,
+                  user_id: str, request_id: str) -> Reply:
+    """/recap: decided at once (Slack waits 3 s for the ack); the work runs after the ack."""
+    parsed = parse_command(text, list(prompts.STYLES))
+    if parsed.verb == "help" or parsed.error:
+        return Reply(parsed.error or render.help_text(prompts.STYLES))
+    where = parse_permalink(parsed.link) if parsed.link else None
+    if parsed.link and where is None:
+        try:  # a refused link is answered privately, before anything is posted or sent
+            url_source(team_id, parsed.link)
+        except SourceRejected as error:
+            return Reply(f":warning: {error}")
+        return Reply(then=partial(_new_thread, deps, jobs, parsed, team_id, channel, user_id))
+    job = (await deps.store.find_job_by_thread(team_id, *where) if where
+           else await deps.store.latest_job_in_channel(team_id, channel))
+    if job is None or job.channel != channel:
+        return Reply(notices.NOTHING_TO_RECAP)
+    return Reply(notices.command_taken(str(job.source.get("name") or "the recording")),
+                 partial(act_on, deps, jobs, job, parsed, request_id=request_id))
+
+
+async def _new_thread(deps: Deps, jobs: Jobs, parsed: RecapCommand, team_id: str, channel: str,
+                      user_id: str) -> None:
+    """`/recap <link>`: a message of Recap's own to hold the recap's thread."""
+    assert deps.slack is not None and parsed.link
+    parent = await deps.slack.chat_postMessage(
+        channel=channel, text=notices.link_request_text(user_id, parsed.link),
+        unfurl_links=False, unfurl_media=False)
+    place = Place(team_id, channel, parent["ts"], None, user_id)
+    await share_link(deps, jobs, parsed.link, place, style=parsed.style or prompts.DEFAULT_STYLE,
+                     instructions=parsed.instructions)
+
+
+async def clicked(deps: Deps, *, job_id: int, team_id: str, channel: str,
+                  thread_ts: str) -> tuple[Job | None, str | None]:
+    """The job a button names, only from the workspace and channel it was posted in; else what
+    to tell the clicker privately (None: nothing, e.g. a forged value)."""
+    job = await deps.store.get_job(job_id) if job_id else None
+    if job is not None and job.team_id == team_id and job.channel == channel:
+        return job, None
+    if job is None and await deps.store.is_forgotten(team_id, channel, thread_ts):
+        return None, notices.GONE  # a button on a recording deleted since
+    return None, None

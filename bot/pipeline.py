@@ -89,11 +89,18 @@ async def get_transcript(
                 )
             elif on_submitted is not None:
                 await on_submitted(transcript_id)
-            minutes = f"{source.duration_ms / 60000:.0f} minutes of " if source.duration_ms else ""
-            await progress(Progress("transcribing", f"Transcribing {minutes}audio"))
+            length = f"{_length(source.duration_ms)} of " if source.duration_ms else ""
+            await progress(Progress("transcribing", f"Transcribing {length}audio"))
             transcript = await _wait(deps, transcript_id, source.duration_ms)
         await deps.store.save_transcript(source.key, team_id, source.name, transcript)
         return transcript, False
+
+
+def _length(ms: int) -> str:
+    """"4 minutes", "1 minute", "16 seconds": a short clip is not "0 minutes" of audio."""
+    short = ms < 60_000
+    count, unit = (max(1, round(ms / 1000)), "second") if short else (round(ms / 60_000), "minute")
+    return f"{count} {unit}{'s' if count != 1 else ''}"
 
 
 async def _submit(

@@ -19,6 +19,10 @@ FORGOTTEN = (
     "Questions in this thread can no longer be answered."
 )
 UNEXPECTED = "Something went wrong on Recap's side; the error was logged for the operator."
+NO_RECORDING_HERE = (
+    "The message this thread belongs to holds no recording for Recap. Share an audio or video "
+    "file (or a link to one), or try `/recap help`."
+)
 GONE = (
     "This recording's transcript and recaps were deleted (on request, or after the retention "
     "period), so Recap can't answer about it or recap it here any more. Share the file again "
@@ -31,9 +35,14 @@ def link_request_text(user_id: str, url: str) -> str:
     return f":studio_microphone: Recap of {escape_mrkdwn(url)}, asked for by a /recap command."
 
 
+def command_taken(name: str) -> str:
+    """A /recap aimed at an earlier recording: where the answer will be."""
+    return f":hourglass_flowing_sand: On it: see the thread of {escape_mrkdwn(name)}."
+
+
 def done_text(recap: Recap) -> str:
     """The status message's last state: what was made, at a glance."""
-    parts = [f"{format_timestamp(recap.duration_ms)} of audio"]
+    parts = [f"{format_timestamp(recap.duration_ms)} of audio"] if recap.duration_ms > 0 else []
     if recap.topics:
         parts.append(f"{len(recap.topics)} topic{'s' if len(recap.topics) != 1 else ''}")
     if recap.action_items:

@@ -75,7 +75,8 @@ def recap_messages_blocks(recap: Recap, *, job_id: int, file_name: str,
     Returns SlackMessage(text, blocks) tuples to post in order: `text` is each message's
     escaped fallback. Long sections split at line ends; at most MAX_MESSAGES messages.
     """
-    title = f"Recap: {file_name} ({format_timestamp(recap.duration_ms)})"
+    length = f" ({format_timestamp(recap.duration_ms)})" if recap.duration_ms > 0 else ""
+    title = f"Recap: {file_name}{length}"  # a plain-text transcript has no length to show
     units = [[{"type": "header", "text": _plain(title, HEADER_CHARS)}], *_body_units(recap)]
     pages = _paginate(units, [_footer(recap, model), _buttons(recap, job_id)])
     gist = recap.tldr or (recap.topics[0].title if recap.topics else "") or empty_note(recap)

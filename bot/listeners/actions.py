@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
 from bot import conversation as talk
-from bot.core import notices
-from bot.errors import RecapError
 from bot.store import Job
 
 
@@ -20,62 +18,49 @@ def register(app: AsyncApp) -> None:
     app.action("retry")(handle_retry)
 
 
-async def _job(body: dict[str, Any], context: AsyncBoltContext) -> Job | None:
-    """The job a button names, only from the channel and workspace it was posted in."""
-    action = body["actions"][0]
-    job = await context["deps"].store.get_job(int(action.get("value") or 0))
-    channel = (body.get("channel") or body.get("container") or {}).get("id") or body.get(
-        "container", {}
-    ).get("channel_id")
-    if job is None:
-        await _gone(body, context, channel or "")
-    if job is None or job.team_id != (context.team_id or "") or job.channel != channel:
-        return None
+async def _job(body: dict[str, Any], context: AsyncBoltContext,
+               respond: AsyncRespond) -> Job | None:
+    """The job a button names (its value), as seen from where the button was clicked."""
+    value = str(body["actions"][0].get("value") or "")
+    container, message = body.get("container") or {}, body.get("message") or {}
+    job, why_not = await talk.clicked(
+        context["deps"], job_id=int(value) if value.isdigit() else 0,
+        team_id=context.team_id or "",
+        channel=container.get("channel_id") or (body.get("channel") or {}).get("id") or "",
+        thread_ts=container.get("thread_ts") or message.get("thread_ts") or message.get("ts")
+        or "")
+    if why_not:
+        await respond(why_not)
     return job
 
 
-async def _gone(body: dict[str, Any], context: AsyncBoltContext, channel: str) -> None:
-    """A button on a recording deleted since (forget, retention): tell the clicker, privately."""
-    message = body.get("message") or {}
-    thread = (body.get("container") or {}).get("thread_ts") or message.get("thread_ts")
-    thread = thread or message.get("ts") or ""
-    if context.respond and await context["deps"].store.is_forgotten(
-        context.team_id or "", channel, thread
-    ):
-        await context.respond(notices.GONE)
-
-
-async def handle_restyle(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+async def handle_restyle(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext,
+                         respond: AsyncRespond) -> None:
     await ack()
-    if job := await _job(body, context):
+    if job := await _job(body, context, respond):
         action = body["actions"][0]
-        await talk.restyle(
-            context["jobs"],
-            job,
-            style=action["action_id"].split(":", 1)[1],
-            instructions="",
-            request_id=action.get("action_ts") or body["trigger_id"],
-        )
+        await talk.restyle(context["jobs"], job, style=action["action_id"].split(":", 1)[1],
+                              instructions="",
+                              request_id=action.get("action_ts") or body["trigger_id"])
 
 
-async def handle_transcript(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+async def handle_transcript(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext,
+                            respond: AsyncRespond) -> None:
     await ack()
-    if job := await _job(body, context):
-        try:
-            await talk.send_transcript(context["deps"], job)
-        except RecapError as error:
-            await talk.say(context["deps"], job.channel, job.thread_ts, f":warning: {error}")
+    if job := await _job(body, context, respond):
+        await talk.send_transcript(context["deps"], job)
 
 
-async def handle_forget(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+async def handle_forget(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext,
+                        respond: AsyncRespond) -> None:
     await ack()
-    if job := await _job(body, context):
+    if job := await _job(body, context, respond):
         await talk.forget(context["deps"], job)
 
 
-async def handle_retry(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+async def handle_retry(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext,
+                       respond: AsyncRespond) -> None:
     """Re-run a failed job from its last good step: a stored transcript is not made again."""
     await ack()
-    job = await _job(body, context)
-    if job is not None:
+    if job := await _job(body, context, respond):
         await context["jobs"].retry(job)

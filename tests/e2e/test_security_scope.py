@@ -4,6 +4,8 @@ recap, even of the very same file."""
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.e2e.conftest import CHANNEL, block_text, wait_for_recap
 
 OTHER = "C0PRIVATE"
@@ -68,10 +70,9 @@ async def test_recap_without_a_link_sees_only_its_own_channel(stage, app):
 
     for text in ("brief", "forget", "transcript", f"brief {permalink}", "what was the budget?"):
         status, ack = await stage.slack.command(app.events_url, "/recap", text, channel=CHANNEL)
-        assert status == 200
+        assert status == 200 and "no recording in this channel" in ack  # shown privately
 
-    await stage.slack.wait_for(lambda: len(stage.slack.ephemerals(CHANNEL)) == 5)
-    assert all("no recording in this channel" in e.text for e in stage.slack.ephemerals(CHANNEL))
+    await asyncio.sleep(0.3)  # room for anything that was (wrongly) started
     assert stage.slack.messages(CHANNEL) == [] and len(stage.llm.completions) == calls
     assert [m.text for m in stage.slack.thread(OTHER, private) if "Delete" in m.text] == []
 

@@ -1,0 +1,139 @@
+"""What Recap does in one recap's thread: restyle it, answer about it, share its transcript,
+forget it. Reached through the recap's buttons, replies in its thread and `@Recap <verb>`.
+
+May import: bot.jobs, bot.pipeline, bot.core, bot.deps, bot.errors, bot.store, slack_sdk.
+Everything a person reads is worded here, in core/notices.py or in core/render.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.core import notices, prompts, render
+from bot.core.sources import RecapCommand, Source
+from bot.deps import Deps
+from bot.errors import Forgotten, RecapError
+from bot.jobs import Jobs
+from bot.pipeline import answer
+from bot.store import Job
+
+log = logging.getLogger(__name__)
+QUESTION_WORDS = frozenset(
+    "what who whom whose when where why how which did does do is are was were can could "
+    "should would will has have had any anything tell explain list summarize".split()
+)
+
+
+async def say(deps: Deps, channel: str, thread_ts: str | None, text: str,
+              blocks: list[dict[str, Any]] | None = None) -> None:
+    """Post in a thread; links in it never unfurl (they are people's, not Recap's)."""
+    assert deps.slack is not None
+    await deps.slack.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text,
+                                      blocks=blocks, unfurl_links=False, unfurl_media=False)
+
+
+def is_question(text: str) -> bool:
+    """"What did Bob promise" asks about the recording; "only the budget" reshapes the recap."""
+    words = text.strip().lower().split()
+    return text.rstrip().endswith("?") or bool(words and words[0] in QUESTION_WORDS)
+
+
+async def act_on(deps: Deps, jobs: Jobs, job: Job, command: RecapCommand, *,
+                 request_id: str) -> None:
+    """`@Recap <words>` in a recap's thread, or `/recap <words> [message link]`, for one recap.
+
+    A verb does its thing; a style or instructions make a new recap from the cache; a question
+    (or a lone word that is no style, like "shorter") is answered from the transcript.
+    """
+    text = command.instructions
+    if command.verb == "forget":
+        await say(deps, job.channel, job.thread_ts, "Delete this recording everywhere?",
+                  notices.forget_prompt_blocks(job.id))
+    elif command.verb == "transcript":
+        await send_transcript(deps, job)
+    elif command.error or (not command.style and is_question(text)):
+        await follow_up(deps, job, text if not command.error else _lone_word(command))
+    else:
+        await restyle(jobs, job, style=command.style or job.style or prompts.DEFAULT_STYLE,
+                      instructions=text, request_id=request_id)
+
+
+def _lone_word(command: RecapCommand) -> str:
+    """The word an "Unknown style" error was about (the command keeps only the sentence)."""
+    return (command.error or "").split("“", 1)[-1].split("”", 1)[0]
+
+
+async def restyle(jobs: Jobs, job: Job, *, style: str, instructions: str, request_id: str) -> None:
+    """A new style of a recording already transcribed: LLM calls only, or none when cached."""
+    style = style if style in prompts.STYLES else prompts.DEFAULT_STYLE  # a forged button
+    await jobs.submit(
+        dedupe_key=f"{job.team_id}:restyle:{job.id}:{request_id}",
+        source=Source.from_dict(job.source),
+        origin="restyle",
+        team_id=job.team_id,
+        channel=job.channel,
+        thread_ts=job.thread_ts,
+        message_ts=None,
+        user_id=None,
+        style=style,
+        instructions=instructions,
+        transcript_id=job.transcript_id,
+    )
+
+
+async def follow_up(deps: Deps, job: Job, question: str) -> None:
+    """An answer from this thread's recording only, with the thread's earlier Q&A as context."""
+    if not job.transcript_id:
+        await say(deps, job.channel, job.thread_ts, notices.NOT_READY)
+        return
+    try:
+        history = await deps.store.followups(job.id)
+        reply = await answer(deps, job.transcript_id, question, history)
+    except Forgotten:
+        await say(deps, job.channel, job.thread_ts, notices.GONE)
+        return
+    except RecapError as error:
+        await say(deps, job.channel, job.thread_ts, f":warning: {error}")
+        return
+    await deps.store.add_followup(job.id, question, reply)
+    await say(deps, job.channel, job.thread_ts, render.fallback_text(reply),
+              render.answer_blocks(reply))
+
+
+async def forget(deps: Deps, job: Job) -> None:
+    """Delete the recording's rows and text here and its transcript at AssemblyAI, for good."""
+    transcript_id = job.transcript_id
+    if transcript_id:
+        if not transcript_id.startswith("local:") and deps.transcriber_ is not None:
+            await deps.transcriber_.delete(transcript_id)
+        await deps.store.forget_transcript(transcript_id)
+    await say(deps, job.channel, job.thread_ts, notices.FORGOTTEN)
+
+
+async def send_transcript(deps: Deps, job: Job) -> None:
+    """Upload the speaker-labelled transcript as a .txt file into the thread.
+
+    The upload comes back as events (file_shared, a message with the file): the listeners drop
+    them as Recap's own, so Recap never recaps its own transcript.
+    """
+    transcript = await deps.store.get_transcript(job.transcript_id or "")
+    if transcript is None:
+        await say(deps, job.channel, job.thread_ts, notices.GONE)
+        return
+    assert deps.slack is not None
+    name = str(job.source.get("name") or "recording").rsplit(".", 1)[0]
+    try:
+        await deps.slack.files_upload_v2(
+            channel=job.channel,
+            thread_ts=job.thread_ts,
+            filename=f"{name}-transcript.txt",
+            title=f"Transcript: {name}",
+            content=render.transcript_txt(transcript.utterances),
+        )
+    except SlackApiError as error:
+        log.warning("transcript upload failed: %s", error.response.get("error"))
+        await say(deps, job.channel, job.thread_ts,
+                  ":warning: Slack refused the transcript upload (is files:write granted?).")
