@@ -92,7 +92,7 @@ async def serve(
         if runner is not None:
             await runner.cleanup()
         await jobs.shutdown()
-        await _drain(SHUTDOWN_BUDGET_S - (time.monotonic() - started))
+        await _drain(deps, SHUTDOWN_BUDGET_S - (time.monotonic() - started))
         await deps.aclose()
         log.info("stopped cleanly in %.1f s", time.monotonic() - started)
     return 0
@@ -165,11 +165,11 @@ async def _start_http(web_app: web.Application, config: Config) -> web.AppRunner
     return runner
 
 
-async def _drain(budget_s: float) -> None:
+async def _drain(deps: Deps, budget_s: float) -> None:
     """Wait for what was already accepted: listeners storing acknowledged events, steps that
     must not be cut (deps.uninterrupted). Whatever is left after the budget is cancelled."""
-    me = asyncio.current_task()
-    pending = {t for t in asyncio.all_tasks() if t is not me and not t.done()}
+    pending = {t for t in asyncio.all_tasks() if _is_listener(t) and not t.done()}
+    pending |= {t for t in deps.steps if not t.done()}
     if pending:
         _, pending = await asyncio.wait(pending, timeout=max(0.5, budget_s))
     for task in pending:
@@ -177,6 +177,11 @@ async def _drain(budget_s: float) -> None:
         task.cancel()
     if pending:
         await asyncio.wait(pending, timeout=0.5)
+
+
+def _is_listener(task: asyncio.Task[object]) -> bool:
+    """Bolt runs each listener after the ack in a task of its own, which it does not keep."""
+    return "run_ack_function_asynchronously" in getattr(task.get_coro(), "__qualname__", "")
 
 
 async def _healthz(request: web.Request) -> web.Response:

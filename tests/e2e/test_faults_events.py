@@ -74,3 +74,25 @@ async def test_socket_mode_takes_a_first_delivery_marked_retry_attempt_0_once(st
     assert ack["envelope_id"]
     assert stage.assemblyai.creates == 1
     assert len(statuses(stage, thread)) == 1 and len(recaps(stage, thread)) == 1
+
+
+async def test_a_question_to_recap_delivered_four_times_is_answered_once(stage, app):
+    envelope = new_drop(stage)
+    thread = envelope["event"]["ts"]
+    await deliver(stage, app, envelope)
+    await wait_reaction(stage, thread, "white_check_mark")
+    calls = stage.llm.calls
+
+    question = stage.slack.app_mention(CHANNEL, "what did Bob say about the launch?",
+                                       thread_ts=thread)
+    acks = await asyncio.gather(
+        deliver(stage, app, question),
+        *(deliver(stage, app, question, retry_num=n) for n in (1, 2, 3)),
+    )
+    await until(lambda: stage.llm.calls == calls + 1)
+    await asyncio.sleep(0.5)  # time for a second answer, were one coming
+
+    assert all(status == 200 and seconds < 1.0 for status, seconds in acks)
+    assert stage.llm.calls == calls + 1
+    answers = [m for m in statuses(stage, thread) if "Recap ready" not in text(m)]
+    assert len(answers) == 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from tests.e2e.conftest import CHANNEL
 from tests.e2e.faults import (
     deliver,
     drop,
@@ -93,3 +94,23 @@ async def test_sigterm_exits_0_quickly_and_the_next_start_finishes_everything(st
     assert stage.assemblyai.uploads == 4 and stage.assemblyai.creates == 4
     for thread in threads:
         assert len(statuses(stage, thread)) == 1 and len(recaps(stage, thread)) == 1
+
+
+async def test_an_event_acknowledged_just_before_sigterm_is_stored_and_done_after_restart(
+    stage, app
+):
+    stage.slack.delay("files.info", 1.0)  # the listener is still at work when SIGTERM lands
+    envelope = new_drop(stage)
+    thread = envelope["event"]["ts"]
+    file_shared = stage.slack.file_shared_event(envelope["event"]["files"][0]["id"], CHANNEL)
+    status, seconds = await deliver(stage, app, file_shared)
+    assert status == 200 and seconds < 1.0  # acknowledged before the work
+
+    assert await app.stop() == 0
+    (job,) = rows(stage)  # stored by the listener during the shutdown, not started
+    assert job["state"] == "queued" and job["thread_ts"] == thread
+
+    stage.slack.delay("files.info", 0)
+    await stage.app()
+    await wait_reaction(stage, thread, "white_check_mark")
+    assert len(statuses(stage, thread)) == 1 and len(recaps(stage, thread)) == 1
