@@ -30,22 +30,24 @@ class StatusMessage:
         self.last = 0.0
         self.pending: str | None = None
         self.flush: asyncio.Task[None] | None = None
+        self.sending = False  # the flush's edit is on its way to Slack
 
     async def progress(self, step: Progress) -> None:
-        text = f":hourglass_flowing_sand: {step.detail}…"
-        wait = self.last + STATUS_EVERY_S - time.monotonic()
-        if wait <= 0 and self.flush is None:
-            await self.show(text, final=False)
-            return
-        self.pending = text
+        """Never waits for Slack: the edit goes out from a task, so the job's next step (a map
+        call, the reduce) does not queue behind a chat.update."""
+        self.pending = f":hourglass_flowing_sand: {step.detail}…"
         if self.flush is None:
-            self.flush = asyncio.create_task(self._later(max(wait, 0.0)))
+            wait = max(self.last + STATUS_EVERY_S - time.monotonic(), 0.0)
+            self.flush = asyncio.create_task(self._later(wait))
 
     async def _later(self, wait: float) -> None:
         await asyncio.sleep(wait)
-        self.flush = None
-        if self.pending is not None:
-            await self.show(self.pending, final=False)
+        self.sending = True
+        try:
+            if self.pending is not None:
+                await self.show(self.pending, final=False)
+        finally:
+            self.sending, self.flush = False, None
 
     def close(self) -> None:
         """Drop a pending edit (the job ended or was cancelled)."""
@@ -55,6 +57,8 @@ class StatusMessage:
 
     async def show(self, text: str, *, failed: bool = False, final: bool = True) -> None:
         if final:
+            if self.flush is not None and self.sending:  # let it land before the last word
+                await asyncio.wait([self.flush])
             self.close()
         self.pending = None
         self.last = time.monotonic()
