@@ -451,6 +451,18 @@ class Store:
         return [r["id"] for r in rows]
 
     @_on_worker
+    def forget_job(self, job_id: int) -> None:
+        """Delete one job that never got a transcript (its follow-ups go with it)."""
+        with _immediate(self._db):
+            for t in self._db.query("SELECT team_id, channel, thread_ts FROM jobs WHERE id = ? "
+                                    "AND thread_ts IS NOT NULL", [job_id]):
+                self._db.table("forgotten").insert(
+                    {"key": f"{t['team_id']}:{t['channel']}:{t['thread_ts']}",
+                     "created_at": time.time()}, ignore=True)
+            self._db.table("jobs").delete_where("id = ?", [job_id])
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+    @_on_worker
     def is_forgotten(self, team_id: str, channel: str, thread_ts: str) -> bool:
         """Whether this thread's recording was deleted (forget, retention)."""
         return self._first("forgotten", "key = ?", [f"{team_id}:{channel}:{thread_ts}"],

@@ -110,6 +110,8 @@ async def forget(deps: Deps, job: Job) -> None:
         if not transcript_id.startswith("local:") and deps.transcriber_ is not None:
             await deps.transcriber_.delete(transcript_id)
         await deps.store.forget_transcript(transcript_id)
+    else:  # a job that failed before AssemblyAI heard of it: only its row to delete
+        await deps.store.forget_job(job.id)
     await say(deps, job.channel, job.thread_ts, notices.FORGOTTEN)
 
 

@@ -140,3 +140,21 @@ async def test_retention_days_purges_old_recordings_at_start(stage):
     assert rows(stage)["transcripts"] == 1
     assert "deleted" in await reply(stage, app, old, "What was decided?")
     assert "lunch" in await reply(stage, app, recent, "What about lunch?")
+
+
+async def test_forgetting_a_recording_that_failed_before_transcription_deletes_its_job(stage, app):
+    file = stage.slack.add_file("merger-talks-kestrel.mp3", redirect_to="http://127.0.0.1:9/x")
+    envelope = stage.slack.user_message(CHANNEL, "", files=[file])
+    assert (await stage.slack.deliver(app.events_url, envelope))[0] == 200
+    thread = envelope["event"]["ts"]
+    await stage.slack.wait_for(lambda: [m for m in stage.slack.thread(CHANNEL, thread)
+                                        if m.text.startswith(":x:")])
+    assert rows(stage)["jobs"] == 1 and b"merger-talks-kestrel" in db_bytes(stage)
+
+    assert "Forget this recording?" in await reply(stage, app, thread, "forget", mention=True)
+    await click(stage, app, thread, "forget")
+    await stage.slack.wait_for(lambda: [m for m in stage.slack.thread(CHANNEL, thread)
+                                        if "deleted" in m.text])
+
+    assert rows(stage)["jobs"] == 0 and b"merger-talks-kestrel" not in db_bytes(stage)
+    assert "deleted" in await reply(stage, app, thread, "and now?")

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import sqlite3
 
-import pytest
-
 from tests.e2e.conftest import CHANNEL, block_text
 
 REFUSED = [
@@ -66,22 +64,25 @@ async def test_private_addresses_are_refused_in_every_spelling_and_never_sent(st
     assert jobs(stage) == 0
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
-        "https://example.com/minutes.pdf",
-        "https://example.com/team/meeting-notes.html",
-        "https://example.com/call-transcript.vtt",
-    ],
-)
-async def test_a_link_that_is_not_to_media_is_an_unsupported_link(stage, app, url):
-    thread = await mention(stage, app, f"<{url}>")
-    status, ack = await stage.slack.command(app.events_url, "/recap", url, channel=CHANNEL)
-    assert status == 200
-    said = await stage.slack.wait_for(lambda: replies(stage, thread))
+NOT_MEDIA = [
+    "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+    "https://example.com/minutes.pdf",
+    "https://example.com/team/meeting-notes.html",
+    "https://example.com/call-transcript.vtt",
+]
 
-    assert "Unsupported link" in said[0] and "Unsupported link" in ack
+
+async def test_a_link_that_is_not_to_media_is_an_unsupported_link(stage, app):
+    threads, acks = [], []
+    for url in NOT_MEDIA:
+        threads.append(await mention(stage, app, f"<{url}>"))
+        status, ack = await stage.slack.command(app.events_url, "/recap", url, channel=CHANNEL)
+        assert status == 200
+        acks.append(ack)
+    await stage.slack.wait_for(lambda: all(replies(stage, ts) for ts in threads))
+
+    for said in [replies(stage, ts)[0] for ts in threads] + acks:
+        assert "Unsupported link" in said, said
     assert stage.assemblyai.requests == [] and jobs(stage) == 0
 
 
