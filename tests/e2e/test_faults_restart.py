@@ -114,3 +114,22 @@ async def test_an_event_acknowledged_just_before_sigterm_is_stored_and_done_afte
     await stage.app()
     await wait_reaction(stage, thread, "white_check_mark")
     assert len(statuses(stage, thread)) == 1 and len(recaps(stage, thread)) == 1
+
+
+async def test_sigterm_in_socket_mode_exits_0_and_the_next_start_finishes_the_job(stage):
+    socket_mode = {"SLACK_APP_TOKEN": stage.slack.app_token}
+    app = await stage.app(**socket_mode)
+    stage.llm.delay("/v1/chat/completions", 30)
+    envelope = new_drop(stage)
+    thread = envelope["event"]["ts"]
+    await stage.slack.socket_send("events_api", envelope, retry_attempt=0)
+    await until(lambda: stage.llm.count("POST") == 1)
+
+    started = time.monotonic()
+    assert await app.stop() == 0 and time.monotonic() - started < 10
+    stage.llm.delay("/v1/chat/completions", 0)
+    await stage.app(**socket_mode)
+    await wait_reaction(stage, thread, "white_check_mark")
+
+    assert stage.assemblyai.creates == 1
+    assert len(statuses(stage, thread)) == 1 and len(recaps(stage, thread)) == 1
