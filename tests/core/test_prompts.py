@@ -87,7 +87,7 @@ def test_reduce_sends_the_partials_as_one_json_array() -> None:
     assert "Style: topics" in lines
     assert json.loads("\n".join(between(lines, "partials"))) == partials
     assert between(lines, "instructions") == ["Keep it short"]
-    assert "remove duplicate action items" in user["content"]
+    assert "Action items and decisions are merged separately" in user["content"]
     assert "one tldr" in user["content"]
 
 
