@@ -44,7 +44,7 @@ class Config:
     # Tuning knobs (documented in the README; defaults suit production).
     llm_rpm: int = 30
     llm_rate_period: float = 60.0
-    llm_concurrency: int = 8
+    llm_concurrency: int = 30  # load(): LLM_RPM, at most 32, unless LLM_CONCURRENCY is set
     llm_max_tokens: int = 4000
     chunk_tokens: int = 24000
     poll_interval: float = 3.0
@@ -140,6 +140,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}.")
     models = get("SPEECH_MODELS")
     poll = _float(env, "POLL_INTERVAL", 3.0)
+    rpm = _int(env, "LLM_RPM", 30) or 30
     assemblyai_key = get("ASSEMBLYAI_API_KEY")
     config = Config(
         slack_bot_token=get("SLACK_BOT_TOKEN"),
@@ -160,9 +161,10 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         retention_days=_int(env, "RETENTION_DAYS", None),
         judge=(get("JUDGE") or "off").lower() in ("on", "1", "true", "yes"),
         log_level=level,
-        llm_rpm=_int(env, "LLM_RPM", 30) or 30,
+        llm_rpm=rpm,
         llm_rate_period=_float(env, "LLM_RATE_PERIOD", 60.0),
-        llm_concurrency=_int(env, "LLM_CONCURRENCY", 8) or 8,
+        # A whole rate window may go out at once; a local server sets its own number.
+        llm_concurrency=_int(env, "LLM_CONCURRENCY", None) or min(rpm, 32),
         llm_max_tokens=_int(env, "LLM_MAX_TOKENS", 4000) or 4000,
         chunk_tokens=_int(env, "CHUNK_TOKENS", 24000) or 24000,
         poll_interval=poll,

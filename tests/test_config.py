@@ -31,6 +31,13 @@ def test_explicit_urls_override_the_region_and_other_endpoints_use_bearer():
     assert not config.is_gateway
 
 
+def test_a_whole_rate_window_may_be_in_flight_unless_concurrency_is_set():
+    assert load({}).llm_concurrency == 30  # the Gateway's 30 requests per minute
+    assert load({"LLM_RPM": "10"}).llm_concurrency == 10
+    assert load({"LLM_RPM": "1000"}).llm_concurrency == 32
+    assert load({"LLM_RPM": "1000", "LLM_CONCURRENCY": "2"}).llm_concurrency == 2
+
+
 def test_llm_key_defaults_to_the_assemblyai_key():
     assert load({"ASSEMBLYAI_API_KEY": "aai"}).llm_api_key == "aai"
     assert load({"ASSEMBLYAI_API_KEY": "aai", "LLM_API_KEY": "other"}).llm_api_key == "other"
