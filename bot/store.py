@@ -409,6 +409,16 @@ class Store:
         return [(r["question"], r["answer"]) for r in rows]
 
     @_on_worker
+    def thread_followups(self, team_id: str, channel: str,
+                         thread_ts: str) -> list[tuple[str, str]]:
+        """A thread's questions and answers across its jobs (a restyle is a job of its own)."""
+        rows = self._db.query(
+            "SELECT f.question, f.answer FROM followups f JOIN jobs j ON j.id = f.job_id "
+            "WHERE j.team_id = ? AND j.channel = ? AND j.thread_ts = ? ORDER BY f.id",
+            [team_id, channel, thread_ts])
+        return [(r["question"], r["answer"]) for r in rows]
+
+    @_on_worker
     def mark_seen(self, key: str) -> bool:
         """True the first time a key is seen: Slack's retries and duplicates do nothing."""
         now = time.time()

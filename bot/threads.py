@@ -90,7 +90,7 @@ async def follow_up(deps: Deps, job: Job, question: str) -> None:
         await say(deps, job.channel, job.thread_ts, notices.NOT_READY)
         return
     try:
-        history = await deps.store.followups(job.id)
+        history = await deps.store.thread_followups(job.team_id, job.channel, job.thread_ts or "")
         reply = await answer(deps, job.transcript_id, question, history)
     except Forgotten:
         await say(deps, job.channel, job.thread_ts, notices.GONE)

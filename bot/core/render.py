@@ -44,6 +44,7 @@ QUOTE_CHARS = 500
 FALLBACK_CHARS = 3000
 # Slack has answered msg_blocks_too_long near 13.2k chars of blocks, below the per-block limits
 MESSAGE_CHARS = 12_000
+ANSWER_CHARS = 11_000  # a markdown block holds 12,000; the rest of the message needs room too
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 
 
@@ -96,17 +97,21 @@ def status_blocks(text: str, *, job_id: int | None = None, failed: bool = False)
 
 
 def answer_blocks(answer: str) -> list[Block]:
-    """A follow-up answer: markdown turned into mrkdwn, escaped, split, cut to one message."""
-    blocks: list[Block] = []
-    size = 0
-    for chunk in pack(_to_mrkdwn(escape_mrkdwn(answer.strip())).split("\n"), SECTION_CHARS):
-        block = _section(chunk)
-        size += _size(block)
-        if len(blocks) >= MAX_BLOCKS - 2 or size > MESSAGE_CHARS - 500:
-            blocks.append(_section("_… (the answer was cut short)_"))
-            break
-        blocks.append(block)
-    return [*blocks, _context("AI-generated from the transcript, check important details")]
+    """A follow-up answer: the LLM's markdown as written, in Slack's `markdown` block.
+
+    Slack renders the markdown (no converter of ours in between). It stays inert: &, < and >
+    become entities, Slack's documented escape, which markdown shows as the characters, so a
+    <!channel> or <@U…> is text; "](" gets a zero-width space, so no label can hide a link.
+    Cut to fit one message (12,000 chars across its markdown blocks).
+    """
+    text = escape_mrkdwn(answer.strip()) or "_(no answer)_"
+    for markup in ("](", "][", "]:"):
+        text = text.replace(markup, f"{markup[0]}\u200b{markup[1]}")
+    if _size(text) > ANSWER_CHARS:
+        text = _fit(text, len(text) * ANSWER_CHARS // _size(text) - 40)
+        text += "\n\n_(the answer was cut short)_"
+    return [{"type": "markdown", "text": text},
+            _context("AI-generated from the transcript, check important details")]
 
 
 def help_text(styles: Mapping[str, Style] | Iterable[Style]) -> str:
@@ -225,23 +230,6 @@ def _paginate(units: Sequence[list[Block]], tail: list[Block]) -> list[list[Bloc
     return pages
 
 
-def _to_mrkdwn(text: str) -> str:
-    """Models write markdown; Slack reads mrkdwn: headings and **bold** to *bold*, tables fenced."""
-    out: list[str] = []
-    in_table = False
-    for line in text.split("\n"):
-        is_row = line.lstrip().startswith("|")
-        if is_row != in_table:
-            out.append("```")
-            in_table = is_row
-        if not is_row:
-            line = re.sub(r"^#{1,6}\s+(.+)$", r"*\1*", line)
-            line = re.sub(r"^(\s*)[-*]\s+", r"\1• ", line)
-            line = re.sub(r"\*\*(.+?)\*\*", r"*\1*", line)
-        out.append(line)
-    return "\n".join(out + (["```"] if in_table else []))
-
-
 def _fit(text: str, limit: int) -> str:
     """At most `limit` chars: cut at a space when one is near the end, never inside an &entity;."""
     if len(text) <= limit:
@@ -277,8 +265,9 @@ def _button(label: str, action_id: str, value: str, **extra: Any) -> Block:
             "value": value, **extra}
 
 
-def _size(block: Block) -> int:
-    return len(json.dumps(block, ensure_ascii=False))
+def _size(value: Block | str) -> int:
+    """What a block (or a string) weighs in the message's JSON."""
+    return len(json.dumps(value, ensure_ascii=False))
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -211,18 +211,24 @@ def test_status_messages_offer_a_retry_only_when_failed() -> None:
     assert (retry["action_id"], retry["value"], retry["text"]["text"]) == ("retry", "3", "Retry")
 
 
-def test_an_answer_is_mrkdwn_with_a_note_that_it_is_ai_generated() -> None:
-    blocks = valid(answer_blocks("## Owners\n**Priya** sends it [12:34].\n- one\n\n"
-                                 "| who | what |\n|---|---|\n| A | budget |"))
-    assert blocks[0]["text"]["text"] == ("*Owners*\n*Priya* sends it [12:34].\n• one\n\n"
-                                         "```\n| who | what |\n|---|---|\n| A | budget |\n```")
+def test_an_answer_is_markdown_for_slack_to_render_with_a_note_that_it_is_ai_generated() -> None:
+    markdown = ("## Owners\n**Priya** sends it [12:34].\n- one\n\n"
+                "| who | what |\n|---|---|\n| A | R&D |")
+    blocks = valid(answer_blocks(markdown))
+    assert blocks[0] == {"type": "markdown", "text": markdown.replace("&", "&amp;")}
     assert blocks[-1]["elements"][0]["text"].startswith("AI-generated")
+
+
+def test_an_answer_can_neither_ping_nor_hide_a_link_behind_a_label() -> None:
+    [block, _] = valid(answer_blocks(f"{HOSTILE} [your bonus](https://evil.example) ![x](y)"))
+    assert block["text"] == ("&lt;!channel&gt; &lt;@U123&gt; &lt;https://evil.example|click&gt; "
+                             "@\u200bhere [your bonus]\u200b(https://evil.example) ![x]\u200b(y)")
 
 
 def test_a_very_long_answer_is_cut_to_one_message() -> None:
     blocks = valid(answer_blocks("A sentence of the answer.\n" * 5000))
     assert len(json.dumps(blocks)) <= MESSAGE_CHARS
-    assert blocks[-2]["text"]["text"] == "_… (the answer was cut short)_"
+    assert blocks[0]["text"].endswith(" of the…\n\n_(the answer was cut short)_")
 
 
 def test_help_lists_every_style() -> None:

@@ -50,6 +50,8 @@ def block_text(blocks) -> str:
     for block in blocks or []:
         if isinstance(block.get("text"), dict):
             parts.append(block["text"]["text"])
+        elif isinstance(block.get("text"), str):  # a markdown block
+            parts.append(block["text"])
         for element in block.get("elements") or []:
             if isinstance(element.get("text"), dict):
                 parts.append(element["text"]["text"])

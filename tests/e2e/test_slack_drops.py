@@ -9,6 +9,7 @@ import time
 import pytest
 
 from tests.e2e.conftest import CHANNEL
+from tests.e2e.faults import rows
 from tests.e2e.slack_checks import (
     actions,
     blocks_problems,
@@ -151,3 +152,16 @@ async def test_other_files_and_plain_messages_are_left_alone(stage, app):
 def block_text_of(blocks: list[dict], kind: str) -> list[str]:
     return ["\n".join(e["text"] for e in b["elements"]) for b in blocks if b["type"] == kind]
 
+
+
+async def test_a_drop_with_a_bad_signature_gets_401_and_nothing_happens(stage, app):
+    file = stage.slack.add_file("standup.mp3")
+    envelope = stage.slack.user_message(CHANNEL, "", files=[file])
+
+    status, _, _ = await stage.slack.deliver(app.events_url, envelope, bad_signature=True)
+
+    assert status == 401
+    await asyncio.sleep(0.5)  # room for anything that was (wrongly) started
+    assert web_calls(stage) == [] and stage.slack.downloads == []
+    assert stage.assemblyai.requests == [] and stage.llm.calls == 0
+    assert rows(stage) == []  # no job was stored

@@ -1,0 +1,142 @@
+"""A recap's thread is a conversation about its recording: people's replies are questions,
+answered with [mm:ss] citations and the thread's earlier Q&A as context; bots are ignored;
+@Recap there restyles, answers, or starts the recap of the message the thread hangs under."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from tests.e2e.conftest import CHANNEL
+from tests.e2e.slack_checks import (
+    blocks_problems,
+    bot_replies,
+    mention,
+    recap_messages,
+    say,
+    seen,
+    share,
+    wait_reaction,
+    wait_replies,
+    web_calls,
+)
+
+CITATION = re.compile(r"\[\d\d:\d\d\]")
+
+
+async def recapped(stage, app) -> str:
+    ts = await share(stage, app, "standup.mp3")
+    await wait_reaction(stage, ts, "white_check_mark")
+    return ts
+
+
+async def ask(stage, app, thread_ts: str, question: str, user: str = "U0BOB") -> str:
+    """A person replies in the thread; returns what Recap answered (as a person reads it)."""
+    asked = await say(stage, app, question, thread_ts=thread_ts, user=user)
+    (answer,) = await wait_replies(stage, thread_ts, 1, after=asked)
+    return seen(answer)
+
+
+def messages_of(call) -> list[tuple[str, str]]:
+    return [(m["role"], m["content"]) for m in call.request["messages"]]
+
+
+async def test_replies_are_answered_with_citations_and_earlier_questions_as_context(stage, app):
+    ts = await recapped(stage, app)
+    llm_calls = stage.llm.calls
+
+    first = await ask(stage, app, ts, "Who sends the draft to legal?")
+    assert "Carmen" in first and CITATION.search(first)
+    assert "AI-generated" in first
+    (answer,) = bot_replies(stage, ts)[-1:]
+    assert answer.blocks[0]["type"] == "markdown"  # the LLM's markdown, rendered by Slack
+
+    second = await ask(stage, app, ts, "And by when?", user="U0ALICE")
+    assert second
+    call = stage.llm.completions[-1]
+    history = messages_of(call)
+    assert history[0][0] == "system" and "<transcript>" in history[0][1]
+    assert history[1:] == [("user", "Who sends the draft to legal?"),
+                           ("assistant", stage.llm.completions[-2].content),
+                           ("user", "And by when?")]
+    assert call.schema is None  # free text, no response_format
+    assert stage.llm.calls == llm_calls + 2 and stage.assemblyai.creates == 1
+    assert stage.slack.violations == [] and blocks_problems(stage) == []
+
+
+async def test_bots_and_threads_without_a_recap_are_ignored(stage, app):
+    ts = await recapped(stage, app)
+    calls, llm_calls = len(web_calls(stage)), stage.llm.calls
+
+    own = stage.slack.bot_message(CHANNEL, "Recap's own reply", thread_ts=ts)
+    other = stage.slack.user_message(CHANNEL, "Deploy finished. What broke?", thread_ts=ts)
+    other["event"].update(bot_id="B0DEPLOY", subtype="bot_message")
+    other["event"].pop("user")
+    chatter = await say(stage, app, "Lunch at noon?")
+    for envelope in (own, other):
+        status, _, _ = await stage.slack.deliver(app.events_url, envelope)
+        assert status == 200
+    await say(stage, app, "Who is bringing dessert?", thread_ts=chatter)  # not a recap thread
+
+    await asyncio.sleep(0.5)  # room for anything that was (wrongly) started
+    assert stage.llm.calls == llm_calls and len(web_calls(stage)) == calls
+
+
+async def test_mentioning_recap_under_a_shared_recording_starts_its_recap_there(stage, app):
+    file = stage.slack.add_file("standup.mp3")
+    stage.slack.user_message(CHANNEL, "from yesterday", files=[file])  # before Recap joined
+    (parent,) = stage.slack.messages(CHANNEL)
+
+    await mention(stage, app, "recap this please", thread_ts=parent.ts)
+
+    await wait_reaction(stage, parent.ts, "white_check_mark")
+    (recap,) = recap_messages(stage, parent.ts)
+    assert "Recap: standup.mp3" in seen(recap)
+    assert stage.assemblyai.creates == 1
+    assert stage.slack.violations == [] and blocks_problems(stage) == []
+
+
+async def test_mentioning_recap_in_a_recap_thread_restyles_or_answers(stage, app):
+    ts = await recapped(stage, app)
+    llm_calls, transcription_requests = stage.llm.calls, len(stage.assemblyai.requests)
+
+    await mention(stage, app, "brief", thread_ts=ts)
+    await stage.slack.wait_for(lambda: len(recap_messages(stage, ts)) == 2)
+    assert "*Topics*" not in seen(recap_messages(stage, ts)[1])
+    assert stage.llm.completions[-1].style == "brief"
+
+    asked = await mention(stage, app, "what did Bob promise?", thread_ts=ts)
+    (answer,) = await wait_replies(stage, ts, 1, after=asked)
+    assert "Bob" in seen(answer) and CITATION.search(seen(answer))
+    assert messages_of(stage.llm.completions[-1])[-1] == ("user", "what did Bob promise?")
+    assert stage.llm.calls == llm_calls + 2
+    assert len(stage.assemblyai.requests) == transcription_requests
+    assert stage.slack.violations == [] and blocks_problems(stage) == []
+
+
+async def test_an_answer_cannot_ping_anyone(stage, app):
+    ts = await recapped(stage, app)
+    stage.llm.obey = "<!channel> <@U123> <!here|here> @everyone"
+
+    answer = await ask(stage, app, ts, "Who sends the draft to legal?")
+
+    payload = [c.args for c in stage.slack.calls("chat.postMessage")][-1]
+    markdown = payload["blocks"][0]["text"]
+    assert "&lt;!channel&gt; &lt;@U123&gt; &lt;!here|here&gt;" in markdown  # shown, inert
+    assert "<!" not in str(payload) and "<@" not in str(payload)
+    assert "@\u200beveryone" in markdown
+    assert "Carmen" in answer
+    assert stage.slack.violations == [] and blocks_problems(stage) == []
+
+
+async def test_a_restyle_between_two_questions_keeps_the_conversation(stage, app):
+    ts = await recapped(stage, app)
+    await ask(stage, app, ts, "Who sends the draft to legal?")
+    await mention(stage, app, "brief", thread_ts=ts)
+    await stage.slack.wait_for(lambda: len(recap_messages(stage, ts)) == 2)
+
+    await ask(stage, app, ts, "And by when?")
+
+    history = messages_of(stage.llm.completions[-1])
+    assert ("user", "Who sends the draft to legal?") in history
+    assert history[-1] == ("user", "And by when?")
