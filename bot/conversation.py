@@ -139,7 +139,8 @@ async def mention(deps: Deps, jobs: Jobs, text: str, place: Place, *, is_reply: 
     elif command.verb == "help" or (job is not None and not text.strip()):
         await say(deps, place.channel, place.thread_ts, render.help_text(prompts.STYLES))
     elif job is not None:
-        await act_on(deps, jobs, job, command, request_id=place.message_ts or place.thread_ts)
+        await act_on(deps, jobs, job, command, text,
+                     request_id=place.message_ts or place.thread_ts)
     elif gone:  # its recording was deleted: no answer, and no quiet re-recap either
         await say(deps, place.channel, place.thread_ts, notices.GONE)
     elif is_reply:
@@ -187,7 +188,7 @@ async def command(deps: Deps, jobs: Jobs, text: str, *, team_id: str, channel: s
     if job is None or job.channel != channel:
         return Reply(notices.NOTHING_TO_RECAP)
     return Reply(notices.command_taken(str(job.source.get("name") or "the recording")),
-                 partial(act_on, deps, jobs, job, parsed, request_id=request_id))
+                 partial(act_on, deps, jobs, job, parsed, text, request_id=request_id))
 
 
 async def _new_thread(deps: Deps, jobs: Jobs, parsed: RecapCommand, team_id: str, channel: str,

@@ -41,29 +41,24 @@ def is_question(text: str) -> bool:
     return text.rstrip().endswith("?") or bool(words and words[0] in QUESTION_WORDS)
 
 
-async def act_on(deps: Deps, jobs: Jobs, job: Job, command: RecapCommand, *,
+async def act_on(deps: Deps, jobs: Jobs, job: Job, command: RecapCommand, text: str, *,
                  request_id: str) -> None:
-    """`@Recap <words>` in a recap's thread, or `/recap <words> [message link]`, for one recap.
+    """`@Recap <text>` in a recap's thread, or `/recap <text> [message link]`, for one recap.
 
     A verb does its thing; a style or instructions make a new recap from the cache; a question
     (or a lone word that is no style, like "shorter") is answered from the transcript.
     """
-    text = command.instructions
+    words = command.instructions or text.strip()
     if command.verb == "forget":
         await say(deps, job.channel, job.thread_ts, "Delete this recording everywhere?",
                   notices.forget_prompt_blocks(job.id))
     elif command.verb == "transcript":
         await send_transcript(deps, job)
-    elif command.error or (not command.style and is_question(text)):
-        await follow_up(deps, job, text if not command.error else _lone_word(command))
+    elif command.error or (not command.style and is_question(words)):
+        await follow_up(deps, job, words)
     else:
         await restyle(jobs, job, style=command.style or job.style or prompts.DEFAULT_STYLE,
-                      instructions=text, request_id=request_id)
-
-
-def _lone_word(command: RecapCommand) -> str:
-    """The word an "Unknown style" error was about (the command keeps only the sentence)."""
-    return (command.error or "").split("“", 1)[-1].split("”", 1)[0]
+                      instructions=command.instructions, request_id=request_id)
 
 
 async def restyle(jobs: Jobs, job: Job, *, style: str, instructions: str, request_id: str) -> None:

@@ -8,6 +8,7 @@ import asyncio
 from tests.e2e.conftest import CHANNEL
 from tests.e2e.slack_checks import (
     blocks_problems,
+    bot_replies,
     recap_messages,
     seen,
     share,
@@ -72,3 +73,18 @@ async def test_an_unknown_style_or_nothing_to_recap_is_explained_privately(stage
     await asyncio.sleep(0.3)
     assert stage.slack.messages(CHANNEL) == [] and stage.llm.calls == 0
     assert stage.assemblyai.requests == []
+
+
+async def test_a_question_as_a_command_is_answered_in_the_recordings_thread(stage, app):
+    ts = await share(stage, app, "standup.mp3")
+    await wait_reaction(stage, ts, "white_check_mark")
+    replies = len(bot_replies(stage, ts))
+
+    status, ack, _ = await timed_command(stage, app, "who sends the draft to legal?")
+    assert status == 200 and "standup.mp3" in ack["text"]
+
+    (answer,) = await stage.slack.wait_for(lambda: bot_replies(stage, ts)[replies:])
+    assert "Carmen" in seen(answer) and answer.blocks[0]["type"] == "markdown"
+    request = stage.llm.completions[-1].request
+    assert request["messages"][-1] == {"role": "user", "content": "who sends the draft to legal?"}
+    assert "response_format" not in request
