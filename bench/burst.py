@@ -19,6 +19,7 @@ from bench.harness import (
     Row,
     bench_stage,
     drop,
+    prepared,
     start_app,
     wait_recaps,
 )
@@ -51,8 +52,7 @@ async def run(quick: bool = False) -> list[Row]:
             needed += len(chunk_transcript(turns, CHUNK_TOKENS)) + 1
             file = stage.slack.add_file(f"team-{n}.mp3", generator=patterned("mp3", seed=200 + n),
                                         duration_ms=MINUTES * 60_000)
-            stage.assemblyai.script(stage.slack.file_sha256(file), talk,
-                                    processing_seconds=PROCESSING_S)
+            prepared(stage).prepare(stage.slack.file_sha256(file), talk, PROCESSING_S)
             files.append(file)
         calls, limited = stage.llm.calls, stage.llm.rate_limited
         started = time.monotonic()
