@@ -1,6 +1,7 @@
 """create_app(deps, jobs) -> AsyncApp: the wiring, the listeners and the one error handler.
 
-May import: slack_bolt, bot.listeners, bot.config, bot.deps, bot.jobs, bot.errors.
+May import: slack_bolt, bot.listeners, bot.config, bot.core, bot.deps, bot.jobs,
+bot.errors.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncRespond
 
 from bot import listeners
 from bot.config import withhold_from_libraries
+from bot.core import notices
 from bot.deps import Deps
+from bot.errors import RecapError
 from bot.jobs import Jobs
 
 log = logging.getLogger(__name__)
@@ -36,9 +39,27 @@ def create_app(deps: Deps, jobs: Jobs) -> AsyncApp:
         await next()
 
     @app.error
-    async def on_error(error: Exception, body: dict[str, Any]) -> None:
-        # Job failures are told in their thread by the job runner; this is the last net.
+    async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond) -> None:
+        """The last net (jobs tell their own failures): one sentence to whoever asked."""
         log.error("unhandled error in a listener: %s", type(error).__name__, exc_info=error)
+        sentence = error.message if isinstance(error, RecapError) else notices.UNEXPECTED
+        try:
+            await _tell(deps, body, respond, f":warning: {sentence}")
+        except Exception as failure:  # Slack itself may be what failed
+            log.warning("could not tell anyone about it: %s", type(failure).__name__)
 
     listeners.register(app)
     return app
+
+
+async def _tell(deps: Deps, body: dict[str, Any], respond: AsyncRespond, sentence: str) -> None:
+    """Privately to whoever typed the command or clicked; in the thread of a recording or a
+    mention. A failure on a plain message says nothing: it was not addressed to Recap."""
+    if body.get("command") or body.get("type") == "block_actions":
+        await respond(sentence)
+        return
+    event = body.get("event") or {}
+    if event.get("type") == "app_mention" or event.get("files"):
+        assert deps.slack is not None
+        await deps.slack.chat_postMessage(channel=event["channel"], text=sentence,
+                                          thread_ts=event.get("thread_ts") or event["ts"])

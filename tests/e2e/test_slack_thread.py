@@ -140,3 +140,16 @@ async def test_a_restyle_between_two_questions_keeps_the_conversation(stage, app
     history = messages_of(stage.llm.completions[-1])
     assert ("user", "Who sends the draft to legal?") in history
     assert history[-1] == ("user", "And by when?")
+
+
+async def test_a_mention_that_fails_gets_one_sentence_in_its_thread(stage, app):
+    file = stage.slack.add_file("standup.mp3")
+    stage.slack.user_message(CHANNEL, "from yesterday", files=[file])
+    (parent,) = stage.slack.messages(CHANNEL)
+    stage.slack.error_next("conversations.replies", "internal_error", times=5)
+
+    await mention(stage, app, "recap this please", thread_ts=parent.ts)
+
+    (reply,) = await wait_replies(stage, parent.ts, 1)
+    assert reply.text.startswith(":warning: Something went wrong on Recap's side")
+    assert stage.assemblyai.requests == []
