@@ -14,7 +14,9 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot import config as config_module
@@ -28,7 +30,10 @@ from bot.errors import ConfigError, RecapError, SourceRejected
 
 if TYPE_CHECKING:  # the clients load in the handlers that use them: `recap --help` stays quick
     from bot.config import Config
-    from bot.pipeline import Progress
+    from bot.core.recap import Recap
+    from bot.core.transcript import Transcript
+    from bot.deps import Deps
+    from bot.pipeline import Progress, ProgressFn
 
 log = logging.getLogger("recap")
 
@@ -142,7 +147,22 @@ def progress_printer() -> Callable[[Progress], Awaitable[None]]:
     return show
 
 
-async def _summarize(args: argparse.Namespace) -> int:
+@dataclass
+class Made:
+    """A recap made (or found) for a CLI command, with the clients still open."""
+
+    deps: Deps
+    source: Source
+    transcript: Transcript
+    recap_id: int
+    recap: Recap
+    stored: bool
+    show: ProgressFn
+
+
+@asynccontextmanager
+async def made_recap(args: argparse.Namespace, *, judge: bool | None) -> AsyncIterator[Made]:
+    """SOURCE -> cached transcript -> stored recap, progress on stderr (summarize, judge)."""
     from bot.deps import open_deps
     from bot.pipeline import Progress, get_recap, get_transcript
 
@@ -155,18 +175,21 @@ async def _summarize(args: argparse.Namespace) -> int:
         transcript, cached = await get_transcript(deps, source, progress=show)
         if cached:
             await show(Progress("transcribing", "Transcript from the cache"))
-        _, recap, stored = await get_recap(
-            deps,
-            transcript,
-            style=args.style,
-            instructions=args.instructions,
-            cached_transcript=cached,
-            progress=show,
-            judge=True if args.judge else None,
+        recap_id, recap, stored = await get_recap(
+            deps, transcript, style=args.style, instructions=args.instructions,
+            cached_transcript=cached, progress=show, judge=judge,
         )
-        await show(Progress("done", "Recap from the cache" if stored else "Done"))
+        yield Made(deps, source, transcript, recap_id, recap, stored, show)
     finally:
         await deps.aclose()
+
+
+async def _summarize(args: argparse.Namespace) -> int:
+    from bot.pipeline import Progress
+
+    async with made_recap(args, judge=True if args.judge else None) as made:
+        await made.show(Progress("done", "Recap from the cache" if made.stored else "Done"))
+    recap = made.recap
     if args.json:
         print(json.dumps(recap.to_dict(), indent=2, ensure_ascii=False))
     else:

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot import config as config_module
-from bot.cli import cli_source, progress_printer, require_keys
+from bot.cli import cli_source, made_recap, progress_printer, require_keys
 from bot.core.judge import passed, verdict_text
 from bot.core.sources import MEDIA_EXTENSIONS
 from bot.core.transcript import format_timestamp
@@ -23,7 +23,7 @@ from bot.core.transcript_files import TRANSCRIPT_EXTENSIONS
 from bot.deps import Deps, open_deps
 from bot.errors import RecapError, SourceRejected
 from bot.judge import judge
-from bot.pipeline import Progress, get_recap, get_transcript, summarize
+from bot.pipeline import Progress, get_transcript, summarize
 
 COLUMNS = (("file", "file"), ("duration", "duration"), ("chunks", "chunks"),
            ("llm_calls", "LLM calls"), ("input_tokens", "input tokens"),
@@ -33,22 +33,11 @@ COLUMNS = (("file", "file"), ("duration", "duration"), ("chunks", "chunks"),
 
 async def judge_command(args: argparse.Namespace) -> int:
     """Grade the stored recap of SOURCE (made first if needed) and store the verdict with it."""
-    config = config_module.load()
-    source = await cli_source(args.source, config.max_file_bytes)
-    require_keys(config, source)
-    deps = await open_deps(config)
-    try:
-        show = progress_printer()
-        transcript, cached = await get_transcript(deps, source, progress=show)
-        recap_id, recap, _ = await get_recap(
-            deps, transcript, style=args.style, instructions=args.instructions,
-            cached_transcript=cached, progress=show, judge=False,
-        )
-        await show(Progress("checking", "Checking the recap against the transcript"))
-        verdict = await judge(deps, transcript, recap)
-        await deps.store.save_judge(recap_id, verdict)
-    finally:
-        await deps.aclose()
+    async with made_recap(args, judge=False) as made:
+        await made.show(Progress("checking", "Checking the recap against the transcript"))
+        verdict = await judge(made.deps, made.transcript, made.recap)
+        await made.deps.store.save_judge(made.recap_id, verdict)
+    source, recap, recap_id = made.source, made.recap, made.recap_id
     if args.json:
         out = {"source": source.name, "style": recap.style, "recap_id": recap_id, **verdict}
         print(json.dumps(out, indent=2, ensure_ascii=False))
