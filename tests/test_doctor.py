@@ -9,16 +9,9 @@ import pytest
 
 from bot.doctor import manifest_bot_scopes, public_url_problem
 from bot.sim.slack import SCOPES
-from bot.sim.stage import Stage
 from tests.e2e.cli import recap
 
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
-
-
-@pytest.fixture
-async def stage(tmp_path):
-    async with Stage(workdir=str(tmp_path)) as stage:
-        yield stage
 
 
 def lines(out: str) -> dict[str, str]:

@@ -10,22 +10,9 @@ import pytest
 from aiohttp import web
 
 from bot.sim.stage import Stage
-from tests.e2e.cli import recap, standup_txt
+from tests.e2e.cli import recap
 
 REFUSED = "refused response_format"
-
-
-@pytest.fixture
-async def stage(tmp_path):
-    async with Stage(workdir=str(tmp_path)) as stage:
-        yield stage
-
-
-@pytest.fixture
-def standup(tmp_path):
-    path = tmp_path / "standup.txt"
-    path.write_text(standup_txt())
-    return str(path)
 
 
 def formats(stage: Stage) -> list[str | None]:

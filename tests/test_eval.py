@@ -8,17 +8,10 @@ import shutil
 import pytest
 
 from bot.sim.samples import SAMPLE_AUDIO
-from bot.sim.stage import Stage
 from tests.e2e.cli import recap, standup_txt
 
 HEADER = ("file", "duration", "chunks", "LLM calls", "input tokens", "grounding dropped",
           "hallucinations", "missing", "accurate")
-
-
-@pytest.fixture
-async def stage(tmp_path):
-    async with Stage(workdir=str(tmp_path)) as stage:
-        yield stage
 
 
 @pytest.fixture

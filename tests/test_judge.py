@@ -5,26 +5,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from bot.sim.llm import PLANTED_SENTENCE
 from bot.sim.stage import Stage
 from bot.store import Store
-from tests.e2e.cli import recap, standup_txt
+from tests.e2e.cli import recap
 from tests.e2e.conftest import block_text, drop_file, wait_for_recap
-
-
-@pytest.fixture
-async def stage(tmp_path):
-    async with Stage(workdir=str(tmp_path)) as stage:
-        yield stage
-
-
-@pytest.fixture
-def standup(tmp_path):
-    path = tmp_path / "standup.txt"
-    path.write_text(standup_txt())
-    return str(path)
 
 
 def judge_calls(stage: Stage) -> list:

@@ -10,12 +10,6 @@ CHANNEL = "C0MEETINGS"
 
 
 @pytest.fixture
-async def stage(tmp_path):
-    async with Stage(workdir=str(tmp_path)) as stage:
-        yield stage
-
-
-@pytest.fixture
 async def app(stage: Stage) -> AppProcess:
     return await stage.app()
 

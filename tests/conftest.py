@@ -1,0 +1,23 @@
+"""Fixtures every tier shares: the simulated services (`stage`) and the sample transcript file."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.sim.stage import Stage
+from tests.e2e.cli import standup_txt
+
+
+@pytest.fixture
+async def stage(tmp_path):
+    """Simulated Slack, AssemblyAI and LLM on loopback; `await stage.app()` starts Recap."""
+    async with Stage(workdir=str(tmp_path)) as stage:
+        yield stage
+
+
+@pytest.fixture
+def standup(tmp_path) -> str:
+    """The sample stand-up as a `[mm:ss] Speaker A: text` transcript file."""
+    path = tmp_path / "standup.txt"
+    path.write_text(standup_txt())
+    return str(path)
