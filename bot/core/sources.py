@@ -92,10 +92,15 @@ class Source:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+# AssemblyAI's own limit for one file; longer ones would fail after a long upload.
+MAX_DURATION_MS = 10 * 3_600_000
+
+
 def slack_file_source(team_id: str, file: dict[str, Any], *, max_bytes: int) -> Source | None:
     """The Source for a shared Slack file, None when it is not audio, video or a transcript.
 
-    Raises SourceRejected when the file is larger than `max_bytes`, before any download.
+    Raises SourceRejected when the file is larger than `max_bytes` or longer than 10 hours,
+    before any download.
     """
     file_id = str(file.get("id") or "")
     if not file_id or file.get("mode") == "tombstone":
@@ -110,6 +115,11 @@ def slack_file_source(team_id: str, file: dict[str, Any], *, max_bytes: int) -> 
             f"{escape(name)} is {_human_size(size)}, over the {max_bytes / 1048576:g} MB limit."
         )
     duration = file.get("duration_ms")
+    if isinstance(duration, int) and duration > MAX_DURATION_MS:
+        raise SourceRejected(
+            f"{escape(name)} is {duration / 3_600_000:.1f} hours long, over the 10-hour limit "
+            "AssemblyAI transcribes."
+        )
     return Source(
         kind="slack_file",
         key=f"slack:{team_id}:{file_id}",

@@ -233,3 +233,12 @@ def test_a_url_source_is_keyed_by_workspace_and_named_by_its_file() -> None:
 def test_a_url_source_for_a_private_link_is_refused() -> None:
     with pytest.raises(SourceRejected):
         url_source("T1", "http://[::1]/a.mp3")
+
+
+def test_a_recording_longer_than_assemblyai_takes_is_refused_before_download():
+    file = {"id": "F1", "name": "marathon.mp3", "mimetype": "audio/mpeg", "size": 1000,
+            "duration_ms": 11 * 3_600_000, "url_private_download": "https://files.slack.com/x"}
+    with pytest.raises(SourceRejected, match="11.0 hours long, over the 10-hour limit"):
+        slack_file_source("T1", file, max_bytes=10_000)
+    file["duration_ms"] = 9 * 3_600_000
+    assert slack_file_source("T1", file, max_bytes=10_000).duration_ms == 9 * 3_600_000
