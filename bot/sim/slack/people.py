@@ -1,0 +1,109 @@
+"""The people in the simulated workspace, as the app hears them: slash commands and button
+clicks, and every request (events too) signed and POSTed to the app over HTTP as Slack does.
+
+May import: the standard library, aiohttp, bot.sim.slack.events and .wire.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+from bot.sim.slack.events import Events
+from bot.sim.slack.wire import signature
+
+
+class People(Events):
+    """Commands, clicks and signed HTTP delivery (mixed into SlackSim)."""
+
+    def sign(self, body: bytes, timestamp: int | str | None = None) -> dict[str, str]:
+        """The X-Slack-* headers for `body`, signed now (or at `timestamp`)."""
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        return {"X-Slack-Request-Timestamp": ts,
+                "X-Slack-Signature": signature(self.signing_secret, ts, body)}
+
+    def command_payload(self, command: str, text: str, *, channel: str,
+                        user: str = "U0ALICE") -> dict[str, str]:
+        """A slash command's fields (form-encoded over HTTP, JSON in Socket Mode)."""
+        return {"token": "sim-verification-token", "team_id": self.team_id,
+                "team_domain": "recap-sim", "channel_id": channel,
+                "channel_name": self.channel_names.get(channel, channel.lower()),
+                "user_id": user, "user_name": self.users.get(user, {}).get("name", user),
+                "command": command, "text": text, "api_app_id": self.app_id,
+                "is_enterprise_install": "false",
+                "response_url": self._response_url_for(channel, user),
+                "trigger_id": f"{self._seq}.{uuid.uuid4().int % 10**12}.sim"}
+
+    def click_payload(self, *, channel: str, message_ts: str, action_id: str, value: str,
+                      user: str = "U0ALICE") -> dict[str, Any]:
+        """A block_actions payload for a button in a stored message."""
+        msg = self.find(channel, message_ts)
+        if msg is None:
+            raise LookupError(f"no message {message_ts} in {channel}")
+        block_id, label = "sim_block", action_id
+        for block in msg.blocks:
+            for element in block.get("elements") or []:
+                if isinstance(element, dict) and element.get("action_id") == action_id:
+                    block_id = block.get("block_id", block_id)
+                    label = (element.get("text") or {}).get("text", action_id)
+        container = {"type": "message", "message_ts": msg.ts, "channel_id": channel,
+                     "is_ephemeral": False}
+        if msg.is_reply:
+            container["thread_ts"] = msg.thread_ts
+        name = self.users.get(user, {}).get("name", user)
+        return {"type": "block_actions", "api_app_id": self.app_id,
+                "token": "sim-verification-token", "container": container,
+                "trigger_id": f"{self._seq}.{uuid.uuid4().int % 10**12}.sim",
+                "team": {"id": self.team_id, "domain": "recap-sim"}, "enterprise": None,
+                "is_enterprise_install": False,
+                "user": {"id": user, "username": name, "name": name, "team_id": self.team_id},
+                "channel": {"id": channel,
+                            "name": self.channel_names.get(channel, channel.lower())},
+                "message": self.message_json(msg), "state": {"values": {}},
+                "response_url": self._response_url_for(channel, user, msg.ts),
+                "actions": [{"action_id": action_id, "block_id": block_id,
+                             "text": {"type": "plain_text", "text": label}, "value": value,
+                             "type": "button", "action_ts": f"{time.time():.6f}"}]}
+
+    async def deliver(self, app_url: str, envelope: dict[str, Any], *,
+                      retry_num: int | None = None, retry_reason: str = "http_timeout",
+                      bad_signature: bool = False,
+                      timestamp: int | None = None) -> tuple[int, str, float]:
+        """POST an Events API body to the app as Slack does; returns (status, body, seconds)."""
+        body = json.dumps(envelope).encode()
+        headers = {"Content-Type": "application/json", **self.sign(body, timestamp)}
+        if bad_signature:
+            headers["X-Slack-Signature"] = "v0=" + "0" * 64
+        if retry_num is not None:
+            headers["X-Slack-Retry-Num"] = str(retry_num)
+            headers["X-Slack-Retry-Reason"] = retry_reason
+        return await self._send(app_url, body, headers)
+
+    async def command(self, app_url: str, command: str, text: str, *, channel: str,
+                      user: str = "U0ALICE") -> tuple[int, str]:
+        """Run a slash command against the app over HTTP; returns (status, ack body)."""
+        body = urlencode(self.command_payload(command, text, channel=channel, user=user)).encode()
+        status, text_body, _ = await self._send(app_url, body, self._form_headers(body))
+        return status, text_body
+
+    async def click(self, app_url: str, *, channel: str, message_ts: str, action_id: str,
+                    value: str, user: str = "U0ALICE") -> tuple[int, str]:
+        """Click a button in a stored message; returns (status, ack body)."""
+        payload = self.click_payload(channel=channel, message_ts=message_ts,
+                                     action_id=action_id, value=value, user=user)
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        status, text_body, _ = await self._send(app_url, body, self._form_headers(body))
+        return status, text_body
+
+    def _form_headers(self, body: bytes) -> dict[str, str]:
+        return {"Content-Type": "application/x-www-form-urlencoded", **self.sign(body)}
+
+    async def _send(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str, float]:
+        assert self._session is not None, "start the sim first"
+        started = time.monotonic()
+        async with self._session.post(url, data=body, headers=headers) as response:
+            text = await response.text()
+        return response.status, text, time.monotonic() - started
