@@ -9,7 +9,7 @@ from bot.sim.llm import PLANTED_SENTENCE
 from bot.sim.stage import Stage
 from bot.store import Store
 from tests.e2e.cli import recap
-from tests.e2e.conftest import block_text, drop_file, wait_for_recap
+from tests.e2e.people import block_text, share, wait_for_recap
 
 
 def judge_calls(stage: Stage) -> list:
@@ -107,8 +107,8 @@ async def test_judge_on_in_slack_posts_the_doubtful_items_under_the_recap(stage)
     stage.llm.hallucinate_prose = stage.llm.stubborn = True
     app = await stage.app(JUDGE="on", LLM_RPM="1000")
 
-    event, _ = await drop_file(stage, app)
-    thread = await wait_for_recap(stage, event["ts"])
+    ts = await share(stage, app)
+    thread = await wait_for_recap(stage, ts)
 
     text = "\n".join(block_text(m.blocks) for m in thread[2:])
     assert ":warning: A second check could not find these in the recording" in text

@@ -6,27 +6,26 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.e2e.conftest import CHANNEL
-from tests.e2e.faults import (
+from tests.e2e.people import (
+    CHANNEL,
     deliver,
-    new_drop,
     recaps,
     rows,
+    share_event,
     statuses,
-    text,
-    until,
+    text_of,
     wait_reaction,
 )
 
 
 async def test_retried_and_doubled_deliveries_make_one_recap(stage, app):
     stage.assemblyai.processing_seconds = 1.0  # the first delivery is still being worked on
-    envelope = new_drop(stage)
+    envelope = share_event(stage)
     thread = envelope["event"]["ts"]
     file_shared = stage.slack.file_shared_event(envelope["event"]["files"][0]["id"], CHANNEL)
 
     first = await deliver(stage, app, envelope)
-    await until(lambda: stage.assemblyai.creates == 1)
+    await stage.slack.wait_for(lambda: stage.assemblyai.creates == 1)
     again = await asyncio.gather(
         *(deliver(stage, app, envelope, retry_num=n) for n in (1, 2, 3)),
         deliver(stage, app, file_shared),
@@ -40,16 +39,16 @@ async def test_retried_and_doubled_deliveries_make_one_recap(stage, app):
     assert len(statuses(stage, thread)) == 1 and len(recaps(stage, thread)) == 1
     assert stage.llm.calls == 1
     assert len(rows(stage)) == 1
-    assert "Recap ready" in text(statuses(stage, thread)[0])
+    assert "Recap ready" in text_of(statuses(stage, thread)[0])
 
 
 async def test_file_shared_first_then_the_message_concurrently_is_one_job(stage, app):
-    envelope = new_drop(stage)
+    envelope = share_event(stage)
     thread = envelope["event"]["ts"]
     file_shared = stage.slack.file_shared_event(envelope["event"]["files"][0]["id"], CHANNEL)
 
     shared = await deliver(stage, app, file_shared)  # file_shared can arrive first
-    await until(lambda: rows(stage))
+    await stage.slack.wait_for(lambda: rows(stage))
     message, retried = await asyncio.gather(
         deliver(stage, app, envelope), deliver(stage, app, file_shared, retry_num=1)
     )
@@ -64,7 +63,7 @@ async def test_file_shared_first_then_the_message_concurrently_is_one_job(stage,
 
 async def test_socket_mode_takes_a_first_delivery_marked_retry_attempt_0_once(stage):
     await stage.app(SLACK_APP_TOKEN=stage.slack.app_token)
-    envelope = new_drop(stage)
+    envelope = share_event(stage)
     thread = envelope["event"]["ts"]
 
     ack = await stage.slack.socket_send("events_api", envelope, retry_attempt=0)
@@ -77,7 +76,7 @@ async def test_socket_mode_takes_a_first_delivery_marked_retry_attempt_0_once(st
 
 
 async def test_a_question_to_recap_delivered_four_times_is_answered_once(stage, app):
-    envelope = new_drop(stage)
+    envelope = share_event(stage)
     thread = envelope["event"]["ts"]
     await deliver(stage, app, envelope)
     await wait_reaction(stage, thread, "white_check_mark")
@@ -89,10 +88,10 @@ async def test_a_question_to_recap_delivered_four_times_is_answered_once(stage, 
         deliver(stage, app, question),
         *(deliver(stage, app, question, retry_num=n) for n in (1, 2, 3)),
     )
-    await until(lambda: stage.llm.calls == calls + 1)
+    await stage.slack.wait_for(lambda: stage.llm.calls == calls + 1)
     await asyncio.sleep(0.5)  # time for a second answer, were one coming
 
     assert all(status == 200 and seconds < 1.0 for status, seconds in acks)
     assert stage.llm.calls == calls + 1
-    answers = [m for m in statuses(stage, thread) if "Recap ready" not in text(m)]
+    answers = [m for m in statuses(stage, thread) if "Recap ready" not in text_of(m)]
     assert len(answers) == 1

@@ -7,24 +7,24 @@ from __future__ import annotations
 import asyncio
 import time
 
-from tests.e2e.conftest import CHANNEL
-from tests.e2e.faults import (
+from tests.e2e.people import (
+    CHANNEL,
     deliver,
-    drop,
-    new_drop,
     recaps,
     rows,
+    share,
+    share_event,
     statuses,
-    text,
-    until,
+    text_of,
     wait_reaction,
 )
 
 
 async def test_kill_9_after_the_transcript_was_submitted_resumes_by_polling(stage, app):
     stage.assemblyai.processing_seconds = 2.5
-    thread = await drop(stage, app)
-    await until(lambda: stage.assemblyai.creates == 1 and rows(stage)[0]["transcript_id"])
+    thread = await share(stage, app)
+    await stage.slack.wait_for(
+        lambda: stage.assemblyai.creates == 1 and rows(stage)[0]["transcript_id"])
     status_ts = rows(stage)[0]["status_ts"]
     await app.kill()
     gets_before = stage.assemblyai.gets
@@ -35,7 +35,7 @@ async def test_kill_9_after_the_transcript_was_submitted_resumes_by_polling(stag
     assert stage.assemblyai.uploads == 1 and stage.assemblyai.creates == 1
     assert stage.assemblyai.gets > gets_before  # polled by the stored id
     (status,) = statuses(stage, thread)
-    assert status.ts == status_ts and "Recap ready" in text(status)
+    assert status.ts == status_ts and "Recap ready" in text_of(status)
     assert len(recaps(stage, thread)) == 1
     (job,) = rows(stage)
     assert job["state"] == "posted" and job["transcript_id"] == stage.assemblyai.transcript_ids[0]
@@ -43,8 +43,8 @@ async def test_kill_9_after_the_transcript_was_submitted_resumes_by_polling(stag
 
 async def test_kill_9_during_summarization_resumes_without_transcribing_again(stage, app):
     stage.llm.delay("/v1/chat/completions", 30)
-    thread = await drop(stage, app)
-    await until(lambda: stage.llm.count("POST") == 1)  # the summary is being written
+    thread = await share(stage, app)
+    await stage.slack.wait_for(lambda: stage.llm.count("POST") == 1)  # the summary is being written
     status_ts = rows(stage)[0]["status_ts"]
     await app.kill()
     stage.llm.delay("/v1/chat/completions", 0)
@@ -54,24 +54,24 @@ async def test_kill_9_during_summarization_resumes_without_transcribing_again(st
 
     assert stage.assemblyai.uploads == 1 and stage.assemblyai.creates == 1
     (status,) = statuses(stage, thread)
-    assert status.ts == status_ts and "Recap ready" in text(status)
+    assert status.ts == status_ts and "Recap ready" in text_of(status)
     assert len(recaps(stage, thread)) == 1
     assert stage.llm.calls == 1  # the killed call was never answered
 
 
 async def test_sigterm_exits_0_quickly_and_the_next_start_finishes_everything(stage, app):
     stage.llm.delay("/v1/chat/completions", 30)
-    first = [await drop(stage, app), await drop(stage, app, "retro.mp3")]
-    await until(lambda: stage.llm.count("POST") == 2)
+    first = [await share(stage, app), await share(stage, app, "retro.mp3")]
+    await stage.slack.wait_for(lambda: stage.llm.count("POST") == 2)
     # A third recording is being submitted when SIGTERM lands: its create is slow.
     stage.assemblyai.delay("/v2/transcript", 1.5)
-    third = await drop(stage, app, "planning.mp3")
-    await until(lambda: stage.assemblyai.creates == 3)
+    third = await share(stage, app, "planning.mp3")
+    await stage.slack.wait_for(lambda: stage.assemblyai.creates == 3)
 
     started = time.monotonic()
     stopping = asyncio.create_task(app.stop())
     await asyncio.sleep(0.2)
-    late = new_drop(stage, "late.mp3")  # Slack delivers an event during the shutdown
+    late = share_event(stage, "late.mp3")  # Slack delivers an event during the shutdown
     late_status, _ = await deliver(stage, app, late)
     code = await stopping
 
@@ -100,7 +100,7 @@ async def test_an_event_acknowledged_just_before_sigterm_is_stored_and_done_afte
     stage, app
 ):
     stage.slack.delay("files.info", 1.0)  # the listener is still at work when SIGTERM lands
-    envelope = new_drop(stage)
+    envelope = share_event(stage)
     thread = envelope["event"]["ts"]
     file_shared = stage.slack.file_shared_event(envelope["event"]["files"][0]["id"], CHANNEL)
     status, seconds = await deliver(stage, app, file_shared)
@@ -120,10 +120,10 @@ async def test_sigterm_in_socket_mode_exits_0_and_the_next_start_finishes_the_jo
     socket_mode = {"SLACK_APP_TOKEN": stage.slack.app_token}
     app = await stage.app(**socket_mode)
     stage.llm.delay("/v1/chat/completions", 30)
-    envelope = new_drop(stage)
+    envelope = share_event(stage)
     thread = envelope["event"]["ts"]
     await stage.slack.socket_send("events_api", envelope, retry_attempt=0)
-    await until(lambda: stage.llm.count("POST") == 1)
+    await stage.slack.wait_for(lambda: stage.llm.count("POST") == 1)
 
     started = time.monotonic()
     assert await app.stop() == 0 and time.monotonic() - started < 10

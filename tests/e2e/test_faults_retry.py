@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.e2e.faults import (
+from tests.e2e.people import (
     button_value,
     click,
-    drop,
     reactions,
     recaps,
     row,
+    share,
     statuses,
-    text,
+    text_of,
     wait_reaction,
 )
 
@@ -22,10 +22,10 @@ async def test_retry_after_the_llm_is_fixed_reuses_the_transcript_and_the_status
     stage, app
 ):
     stage.llm.unknown_model = True
-    thread = await drop(stage, app)
+    thread = await share(stage, app)
     await wait_reaction(stage, thread, "x")
     (failed,) = statuses(stage, thread)
-    assert "LLM_MODEL" in text(failed) and row(stage)["state"] == "failed"
+    assert "LLM_MODEL" in text_of(failed) and row(stage)["state"] == "failed"
     seen = len(stage.assemblyai.requests)
 
     stage.llm.unknown_model = False  # the operator fixed the model
@@ -37,7 +37,7 @@ async def test_retry_after_the_llm_is_fixed_reuses_the_transcript_and_the_status
 
     assert len(stage.assemblyai.requests) == seen  # no upload, no create, no poll
     (status,) = statuses(stage, thread)
-    assert status.ts == failed.ts and "Recap ready" in text(status)
+    assert status.ts == failed.ts and "Recap ready" in text_of(status)
     assert len(recaps(stage, thread)) == 1
     assert reactions(stage, thread) == {"white_check_mark"}
     job = row(stage)

@@ -4,33 +4,32 @@ with the thread's replies in order."""
 from __future__ import annotations
 
 from bot.sim.samples import meeting
-from tests.e2e.faults import (
-    FAST,
+from tests.e2e.people import (
+    FAST_RETRIES,
+    actions,
+    bot_replies,
     click,
-    drop,
-    has_action,
     recaps,
-    replies,
     row,
+    share,
     statuses,
-    text,
-    until,
+    text_of,
     wait_reaction,
 )
 
 
 async def test_429s_and_a_dropped_connection_still_give_one_status_and_one_recap_in_order(stage):
-    app = await stage.app(**FAST)
+    app = await stage.app(**FAST_RETRIES)
     stage.assemblyai.processing_seconds = 0.8
     stage.slack.fail_next("chat.postMessage", 429, retry_after=0)  # the status message
-    thread = await drop(stage, app)
-    await until(lambda: statuses(stage, thread))
+    thread = await share(stage, app)
+    await stage.slack.wait_for(lambda: statuses(stage, thread))
     stage.slack.fail_next("chat.update", 429, retry_after=0)
     stage.slack.drop_next("chat.postMessage")  # the recap's first attempt never gets an answer
     await wait_reaction(stage, thread, "white_check_mark")
 
-    status, recap = replies(stage, thread)
-    assert status is statuses(stage, thread)[0] and "Recap ready" in text(status)
+    status, recap = bot_replies(stage, thread)
+    assert status is statuses(stage, thread)[0] and "Recap ready" in text_of(status)
     assert recaps(stage, thread) == [recap] and float(status.ts) < float(recap.ts)
     posts = [c.status for c in stage.slack.calls("chat.postMessage")]
     assert posts == [429, 200, 0, 200]
@@ -39,25 +38,26 @@ async def test_429s_and_a_dropped_connection_still_give_one_status_and_one_recap
 
 
 async def test_slack_failing_half_way_through_a_long_recap_then_retry_posts_only_the_rest(stage):
-    app = await stage.app(CHUNK_TOKENS="3000", LLM_RPM="1000", **FAST)
+    app = await stage.app(CHUNK_TOKENS="3000", LLM_RPM="1000", **FAST_RETRIES)
     stage.assemblyai.script("*", utterances=meeting(60))  # a recap of two messages
-    thread = await drop(stage, app)
-    await until(lambda: statuses(stage, thread))
+    thread = await share(stage, app)
+    await stage.slack.wait_for(lambda: statuses(stage, thread))
     stage.slack.delay("chat.postMessage", 0.2)
-    await until(lambda: recaps(stage, thread), timeout=15)  # the first part is in the thread
+    # The first part is in the thread.
+    await stage.slack.wait_for(lambda: recaps(stage, thread), timeout=15)
     stage.slack.fail_next("chat.postMessage", 500, times=4)  # Slack fails the second for good
     await wait_reaction(stage, thread, "x")
 
     (status,) = statuses(stage, thread)
-    assert "Slack refused to post the recap (fatal_error). Press Retry" in text(status)
+    assert "Slack refused to post the recap (fatal_error). Press Retry" in text_of(status)
     assert row(stage)["state"] == "failed" and "Slack refused" in row(stage)["error"]
     first = recaps(stage, thread)
-    assert len(first) == 1 and not has_action(first[0], "transcript")  # the buttons end part 2
+    assert len(first) == 1 and "transcript" not in actions(first[0])  # the buttons end part 2
 
     stage.slack.delay("chat.postMessage", 0)
     await click(stage, app, status, "retry")
     await wait_reaction(stage, thread, "white_check_mark")
 
     parts = recaps(stage, thread)
-    assert len(parts) == 2 and parts[0] is first[0] and has_action(parts[1], "transcript")
-    assert "Recap ready" in text(statuses(stage, thread)[0])
+    assert len(parts) == 2 and parts[0] is first[0] and "transcript" in actions(parts[1])
+    assert "Recap ready" in text_of(statuses(stage, thread)[0])

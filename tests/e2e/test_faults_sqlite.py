@@ -6,17 +6,16 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-from tests.e2e.conftest import CHANNEL
-from tests.e2e.faults import (
+from tests.e2e.people import (
+    CHANNEL,
+    bot_replies,
     deliver,
-    drop,
-    new_drop,
     reactions,
     recaps,
-    replies,
     rows,
+    share,
+    share_event,
     statuses,
-    until,
     wait_reaction,
 )
 
@@ -31,22 +30,22 @@ def done(stage, threads: list[str]) -> int:
 
 async def test_fifty_jobs_finishing_together_while_questions_are_answered(stage):
     app = await stage.app(**LOAD)
-    asked = await drop(stage, app)  # a finished recap people ask about meanwhile
+    asked = await share(stage, app)  # a finished recap people ask about meanwhile
     await wait_reaction(stage, asked, "white_check_mark")
     stage.assemblyai.processing_seconds = 1.0  # all fifty complete at about the same moment
-    envelopes = [new_drop(stage, f"meeting-{n}.mp3", size=8192) for n in range(50)]
+    envelopes = [share_event(stage, f"meeting-{n}.mp3", size=8192) for n in range(50)]
     threads = [e["event"]["ts"] for e in envelopes]
 
     acks = list(await asyncio.gather(*(deliver(stage, app, e) for e in envelopes)))
-    await until(lambda: stage.assemblyai.creates == 51, timeout=20)
+    await stage.slack.wait_for(lambda: stage.assemblyai.creates == 51, timeout=20)
     for n in range(6):  # questions while the jobs finish
         question = stage.slack.user_message(
             CHANNEL, f"What was decided about the launch? ({n})", thread_ts=asked
         )
         acks.append(await deliver(stage, app, question))
         await asyncio.sleep(0.15)
-    await until(lambda: done(stage, threads) == 50, timeout=40)
-    await until(lambda: len(replies(stage, asked)) == 2 + 6)
+    await stage.slack.wait_for(lambda: done(stage, threads) == 50, timeout=40)
+    await stage.slack.wait_for(lambda: len(bot_replies(stage, asked)) == 2 + 6)
 
     assert all(status == 200 for status, _ in acks)
     assert max(seconds for _, seconds in acks) < 1.5  # loose: 2 cores, 50 jobs, 3 simulators
@@ -58,17 +57,19 @@ async def test_fifty_jobs_finishing_together_while_questions_are_answered(stage)
 async def test_kill_9_during_writes_leaves_a_sound_database_and_nothing_done_twice(stage):
     app = await stage.app(**LOAD)
     stage.assemblyai.processing_seconds = 0.8
-    envelopes = [new_drop(stage, f"meeting-{n}.mp3", size=8192) for n in range(20)]
+    envelopes = [share_event(stage, f"meeting-{n}.mp3", size=8192) for n in range(20)]
     threads = [e["event"]["ts"] for e in envelopes]
     await asyncio.gather(*(deliver(stage, app, e) for e in envelopes))
-    await until(lambda: all(r["transcript_id"] for r in rows(stage)) and len(rows(stage)) == 20)
-    await until(lambda: done(stage, threads) >= 3, timeout=20)  # recaps are being posted
+    await stage.slack.wait_for(
+        lambda: all(r["transcript_id"] for r in rows(stage)) and len(rows(stage)) == 20)
+    # Recaps are being posted.
+    await stage.slack.wait_for(lambda: done(stage, threads) >= 3, timeout=20)
     await app.kill()
 
     with sqlite3.connect(f"{stage.workdir}/recap.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     await stage.app(**LOAD)
-    await until(lambda: done(stage, threads) == 20, timeout=30)
+    await stage.slack.wait_for(lambda: done(stage, threads) == 20, timeout=30)
 
     assert stage.assemblyai.uploads == 20 and stage.assemblyai.creates == 20
     assert all(len(statuses(stage, ts)) == 1 and len(recaps(stage, ts)) == 1 for ts in threads)

@@ -9,7 +9,7 @@ import time
 import aiohttp
 
 from bot.sim.stage import free_port
-from tests.e2e.faults import drop, recaps, statuses, until, wait_reaction
+from tests.e2e.people import recaps, share, statuses, wait_reaction
 
 
 async def webhook_app(stage):
@@ -30,8 +30,9 @@ async def test_the_webhook_moves_the_job_on_without_polling_and_only_with_the_se
     app = await webhook_app(stage)
     stage.assemblyai.processing_seconds = 1.0
     stage.assemblyai.webhook_duplicates = 2
-    thread = await drop(stage, app)
-    await until(lambda: stage.assemblyai.gets == 1)  # one look, then it waits for the call
+    thread = await share(stage, app)
+    # One look, then it waits for the call.
+    await stage.slack.wait_for(lambda: stage.assemblyai.gets == 1)
     (transcript_id,) = stage.assemblyai.transcript_ids
 
     for headers in ({}, {"X-Recap-Webhook": "not-the-secret"}):
@@ -41,7 +42,7 @@ async def test_the_webhook_moves_the_job_on_without_polling_and_only_with_the_se
     await wait_reaction(stage, thread, "white_check_mark")
 
     calls = stage.assemblyai.webhooks
-    await until(lambda: len(calls) == 3 and all(c.status_code for c in calls))
+    await stage.slack.wait_for(lambda: len(calls) == 3 and all(c.status_code for c in calls))
     assert [(c.duplicate, c.status_code) for c in calls] == [
         (False, 200), (True, 200), (True, 200)
     ]
@@ -53,7 +54,7 @@ async def test_the_webhook_moves_the_job_on_without_polling_and_only_with_the_se
 async def test_a_lost_webhook_is_covered_by_the_safety_poll(stage):
     app = await webhook_app(stage)
     stage.assemblyai.webhook_enabled = False
-    thread = await drop(stage, app, duration_ms=1000)
+    thread = await share(stage, app, duration_ms=1000)
     await wait_reaction(stage, thread, "white_check_mark")
 
     assert stage.assemblyai.webhooks_dropped == 1 and stage.assemblyai.webhooks == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 
-from tests.e2e.conftest import CHANNEL, block_text, wait_for_recap
+from tests.e2e.people import CHANNEL, block_text, wait_for_recap
 
 INJECTION = [
     ("A", 0, 6000, "Good morning everyone, this is the weekly sync on the billing migration."),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import glob
 import sqlite3
 
-from tests.e2e.conftest import CHANNEL, block_text, wait_for_recap
+from tests.e2e.people import CHANNEL, block_text, wait_for_recap
 
 PHRASE = "zebra quartz protocol"
 MEETING = [

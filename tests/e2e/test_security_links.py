@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from tests.e2e.conftest import CHANNEL, block_text
+from tests.e2e.people import CHANNEL, block_text
 
 REFUSED = [
     "http://2130706433/standup.mp3",  # 127.0.0.1 as a decimal integer

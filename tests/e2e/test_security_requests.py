@@ -12,7 +12,7 @@ import aiohttp
 
 from bot.sim.slack import signature
 from bot.sim.stage import free_port
-from tests.e2e.conftest import CHANNEL
+from tests.e2e.people import CHANNEL
 
 
 async def post(url: str, body: bytes, headers: dict[str, str]) -> int:

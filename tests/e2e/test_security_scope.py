@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.e2e.conftest import CHANNEL, block_text, wait_for_recap
+from tests.e2e.people import CHANNEL, block_text, wait_for_recap
 
 OTHER = "C0PRIVATE"
 FALCON = [("A", 0, 5000, "The orange falcon budget is forty thousand dollars this quarter."),

@@ -13,7 +13,7 @@ from bot.sim.assemblyai import AssemblyAISim
 from bot.sim.llm import LLMSim
 from bot.sim.slack import SlackSim
 from bot.sim.stage import Stage, free_port
-from tests.e2e.conftest import CHANNEL, block_text, wait_for_recap
+from tests.e2e.people import CHANNEL, block_text, wait_for_recap
 
 SECRETS = {
     "SLACK_BOT_TOKEN": "xoxb-1111-2222-SECRETBOTTOKENq7Zr3Kp9",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from tests.e2e.conftest import CHANNEL, block_text
+from tests.e2e.people import CHANNEL, block_text
 
 
 class Elsewhere:

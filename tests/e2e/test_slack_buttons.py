@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import re
 
-from tests.e2e.conftest import CHANNEL
-from tests.e2e.slack_checks import (
+from tests.e2e.people import (
+    CHANNEL,
     blocks_problems,
     bot_replies,
-    recap_messages,
-    seen,
+    click,
+    recaps,
     share,
+    text_of,
     wait_reaction,
     web_calls,
 )
@@ -24,41 +25,33 @@ async def recapped(stage, app) -> str:
     return ts
 
 
-async def click(stage, app, message, action_id: str) -> None:
-    value = next(e["value"] for b in message.blocks if b["type"] == "actions"
-                 for e in b["elements"] if e["action_id"] == action_id)
-    status, _ = await stage.slack.click(app.events_url, channel=CHANNEL, message_ts=message.ts,
-                                        action_id=action_id, value=value)
-    assert status == 200
-
-
 async def test_a_restyle_button_answers_from_the_cache_in_the_same_thread(stage, app):
     ts = await recapped(stage, app)
-    (first,) = recap_messages(stage, ts)
+    (first,) = recaps(stage, ts)
     transcription_requests, llm_calls = len(stage.assemblyai.requests), stage.llm.calls
 
     await click(stage, app, first, "restyle:actions")
-    await stage.slack.wait_for(lambda: len(recap_messages(stage, ts)) == 2)
-    actions = recap_messages(stage, ts)[1]
-    assert "*Action items*" in seen(actions) and "*Topics*" not in seen(actions)
-    assert "Carmen" in seen(actions)
+    await stage.slack.wait_for(lambda: len(recaps(stage, ts)) == 2)
+    actions = recaps(stage, ts)[1]
+    assert "*Action items*" in text_of(actions) and "*Topics*" not in text_of(actions)
+    assert "Carmen" in text_of(actions)
     assert len(stage.assemblyai.requests) == transcription_requests  # no transcription at all
     assert stage.llm.calls == llm_calls + 1 and stage.llm.completions[-1].style == "actions"
 
     # The same style again: the stored recap, without asking the LLM.
     await click(stage, app, first, "restyle:actions")
-    await stage.slack.wait_for(lambda: len(recap_messages(stage, ts)) == 3)
-    again = recap_messages(stage, ts)[2]
-    assert seen(again) == seen(actions)
+    await stage.slack.wait_for(lambda: len(recaps(stage, ts)) == 3)
+    again = recaps(stage, ts)[2]
+    assert text_of(again) == text_of(actions)
     assert stage.llm.calls == llm_calls + 1
     assert len(stage.assemblyai.requests) == transcription_requests
-    assert all(m.thread_ts == ts for m in recap_messages(stage, ts))
+    assert all(m.thread_ts == ts for m in recaps(stage, ts))
     assert stage.slack.violations == [] and blocks_problems(stage) == []
 
 
 async def test_the_transcript_button_uploads_a_labelled_txt_that_recap_ignores(stage, app):
     ts = await recapped(stage, app)
-    (recap,) = recap_messages(stage, ts)
+    (recap,) = recaps(stage, ts)
     before = len(bot_replies(stage, ts))
 
     await click(stage, app, recap, "transcript")

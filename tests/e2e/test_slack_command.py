@@ -5,21 +5,21 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.e2e.conftest import CHANNEL
-from tests.e2e.slack_checks import (
+from tests.e2e.people import (
+    CHANNEL,
     blocks_problems,
     bot_replies,
-    recap_messages,
-    seen,
+    command,
+    recaps,
     share,
-    timed_command,
+    text_of,
     wait_reaction,
     web_calls,
 )
 
 
 async def test_help_is_answered_privately_in_the_acknowledgement(stage, app):
-    status, ack, seconds = await timed_command(stage, app, "help")
+    status, ack, seconds = await command(stage, app, "help")
 
     assert status == 200 and seconds < 1.0
     assert ack.get("response_type", "ephemeral") == "ephemeral"
@@ -34,14 +34,14 @@ async def test_a_new_style_of_the_latest_recording_comes_from_the_cache(stage, a
     await wait_reaction(stage, ts, "white_check_mark")
     transcription_requests, llm_calls = len(stage.assemblyai.requests), stage.llm.calls
 
-    status, ack, seconds = await timed_command(stage, app, "brief")
+    status, ack, seconds = await command(stage, app, "brief")
     assert status == 200 and seconds < 1.0
     assert "On it: see the thread of standup.mp3" in ack["text"]
 
-    await stage.slack.wait_for(lambda: len(recap_messages(stage, ts)) == 2)
-    first, brief = recap_messages(stage, ts)
-    assert "*TL;DR*" in seen(brief) and "*Topics*" not in seen(brief)
-    assert "*Topics*" in seen(first)
+    await stage.slack.wait_for(lambda: len(recaps(stage, ts)) == 2)
+    first, brief = recaps(stage, ts)
+    assert "*TL;DR*" in text_of(brief) and "*Topics*" not in text_of(brief)
+    assert "*Topics*" in text_of(first)
     assert len(stage.assemblyai.requests) == transcription_requests  # not one new request
     assert stage.llm.calls == llm_calls + 1 and stage.llm.completions[-1].style == "brief"
     assert stage.slack.violations == [] and blocks_problems(stage) == []
@@ -51,23 +51,23 @@ async def test_custom_instructions_recap_the_latest_recording_again(stage, app):
     ts = await share(stage, app, "standup.mp3")
     await wait_reaction(stage, ts, "white_check_mark")
 
-    status, _, _ = await timed_command(stage, app, "actions only what Carmen owns")
+    status, _, _ = await command(stage, app, "actions only what Carmen owns")
     assert status == 200
 
-    await stage.slack.wait_for(lambda: len(recap_messages(stage, ts)) == 2)
+    await stage.slack.wait_for(lambda: len(recaps(stage, ts)) == 2)
     request = stage.llm.completions[-1].request
     prompt = "\n".join(m["content"] for m in request["messages"])
     assert "<instructions>\nonly what Carmen owns\n</instructions>" in prompt
-    assert "Instructions: only what Carmen owns" in seen(recap_messages(stage, ts)[-1])
+    assert "Instructions: only what Carmen owns" in text_of(recaps(stage, ts)[-1])
     assert stage.assemblyai.creates == 1
 
 
 async def test_an_unknown_style_or_nothing_to_recap_is_explained_privately(stage, app):
-    status, ack, _ = await timed_command(stage, app, "xyz")
+    status, ack, _ = await command(stage, app, "xyz")
     assert status == 200 and "Unknown style “xyz”" in ack["text"]
     assert "brief" in ack["text"]
 
-    status, ack, _ = await timed_command(stage, app, "brief")
+    status, ack, _ = await command(stage, app, "brief")
     assert status == 200 and "no recording in this channel" in ack["text"]
 
     await asyncio.sleep(0.3)
@@ -80,11 +80,11 @@ async def test_a_question_as_a_command_is_answered_in_the_recordings_thread(stag
     await wait_reaction(stage, ts, "white_check_mark")
     replies = len(bot_replies(stage, ts))
 
-    status, ack, _ = await timed_command(stage, app, "who sends the draft to legal?")
+    status, ack, _ = await command(stage, app, "who sends the draft to legal?")
     assert status == 200 and "standup.mp3" in ack["text"]
 
     (answer,) = await stage.slack.wait_for(lambda: bot_replies(stage, ts)[replies:])
-    assert "Carmen" in seen(answer) and answer.blocks[0]["type"] == "markdown"
+    assert "Carmen" in text_of(answer) and answer.blocks[0]["type"] == "markdown"
     request = stage.llm.completions[-1].request
     assert request["messages"][-1] == {"role": "user", "content": "who sends the draft to legal?"}
     assert "response_format" not in request

@@ -8,15 +8,15 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import CHANNEL
-from tests.e2e.faults import rows
-from tests.e2e.slack_checks import (
+from tests.e2e.people import (
+    CHANNEL,
     actions,
     blocks_problems,
     bot_replies,
-    recap_messages,
-    seen,
+    recaps,
+    rows,
     share,
+    text_of,
     wait_reaction,
     web_calls,
 )
@@ -62,7 +62,7 @@ async def test_a_recording_gets_a_live_status_then_a_recap_and_a_check_mark(stag
     await wait_reaction(stage, ts, "hourglass_flowing_sand", timeout=1.0)
     (status,) = await stage.slack.wait_for(lambda: bot_replies(stage, ts), timeout=1.0)
     assert time.monotonic() - started < 1.5
-    assert "Working on it" in seen(status)
+    assert "Working on it" in text_of(status)
 
     await wait_reaction(stage, ts, "white_check_mark", timeout=15)
     status, *recap = bot_replies(stage, ts)
@@ -76,11 +76,11 @@ async def test_a_recording_gets_a_live_status_then_a_recap_and_a_check_mark(stag
 
     # The recap: header with the file name and duration, TL;DR, topics with [mm:ss] and
     # speakers, owned and dated action items, decisions; a footer; the buttons.
-    assert len(recap) == 1 and recap == recap_messages(stage, ts)
+    assert len(recap) == 1 and recap == recaps(stage, ts)
     blocks = recap[0].blocks
     assert blocks[0] == {"type": "header",
                          "text": {"type": "plain_text", "text": "Recap: standup.mp3 (03:54)"}}
-    text = seen(recap[0])
+    text = text_of(recap[0])
     assert "*TL;DR*" in text and "*Topics*" in text and "*Action items*" in text
     assert "*[01:44] Launch Twelfth Screens* (A, B, C)" in text
     assert "— *Carmen*, due Wednesday [01:08]" in text
@@ -104,7 +104,7 @@ async def test_a_failed_transcription_ends_with_a_cross_and_the_reason(stage, ap
     (status,) = bot_replies(stage, ts)
     assert status.text.startswith(":x:") and "retry" in actions(status)
     assert stage.slack.find(CHANNEL, ts).reactions == {"x": ["U0RECAP"]}
-    assert recap_messages(stage, ts) == [] and stage.llm.calls == 0
+    assert recaps(stage, ts) == [] and stage.llm.calls == 0
     assert stage.slack.violations == [] and blocks_problems(stage) == []
 
 
@@ -118,8 +118,8 @@ async def test_a_transcript_file_is_recapped_without_transcription(stage, app, n
     ts = await share(stage, app, name, content=content)
 
     await wait_reaction(stage, ts, "white_check_mark")
-    (recap,) = recap_messages(stage, ts)
-    text = seen(recap)
+    (recap,) = recaps(stage, ts)
+    text = text_of(recap)
     assert recap.blocks[0]["text"]["text"] == header
     assert "freeze travel" in text and "Eli" in text
     assert stage.assemblyai.requests == []  # not one request: no upload, no create, no poll
@@ -135,7 +135,7 @@ async def test_a_recording_shared_in_a_dm_is_recapped_there(stage, app):
     await wait_reaction(stage, ts, "white_check_mark", channel=dm)
     status, recap = bot_replies(stage, ts, channel=dm)
     assert "Recap ready" in status.text
-    assert "Recap: standup.m4a" in seen(recap) and "Carmen" in seen(recap)
+    assert "Recap: standup.m4a" in text_of(recap) and "Carmen" in text_of(recap)
     assert stage.slack.messages(CHANNEL) == []
     assert stage.slack.violations == [] and blocks_problems(stage) == []
 

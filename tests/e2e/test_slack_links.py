@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.e2e.conftest import CHANNEL
-from tests.e2e.slack_checks import (
+from tests.e2e.people import (
+    CHANNEL,
     blocks_problems,
     bot_replies,
+    command,
     mention,
-    recap_messages,
+    recaps,
     say,
-    seen,
-    timed_command,
+    text_of,
     wait_reaction,
     web_calls,
 )
@@ -35,7 +35,7 @@ async def test_a_posted_media_link_is_handed_to_assemblyai_as_audio_url(stage, a
     status, recap = bot_replies(stage, ts)
     assert "Recap ready" in status.text
     assert recap.blocks[0]["text"]["text"].startswith("Recap: town-hall.mp3")
-    assert "Carmen" in seen(recap)
+    assert "Carmen" in text_of(recap)
     (create,) = created(stage)
     assert create["audio_url"] == TOWN_HALL and create["speaker_labels"] is True
     assert stage.assemblyai.uploads == 0  # AssemblyAI fetched it; Recap streamed nothing
@@ -56,21 +56,21 @@ async def test_mentioning_recap_with_any_link_recaps_it_once(stage, app):
 
     await wait_reaction(stage, ts, "white_check_mark")
     status, recap = bot_replies(stage, ts)
-    assert "Recap ready" in status.text and "Recap: stream" in seen(recap)
+    assert "Recap ready" in status.text and "Recap: stream" in text_of(recap)
     assert [c["audio_url"] for c in created(stage)] == [STREAM]
     assert stage.assemblyai.uploads == 0 and stage.llm.calls == 1
     assert stage.slack.violations == [] and blocks_problems(stage) == []
 
 
 async def test_recap_command_with_a_link_starts_a_new_thread(stage, app):
-    status_code, ack, seconds = await timed_command(stage, app, f"brief {TOWN_HALL}")
+    status_code, ack, seconds = await command(stage, app, f"brief {TOWN_HALL}")
     assert status_code == 200 and seconds < 1.0
 
     parent = await stage.slack.wait_for(lambda: stage.slack.messages(CHANNEL))
     assert parent[0].bot_id and TOWN_HALL in parent[0].text
-    await stage.slack.wait_for(lambda: recap_messages(stage, parent[0].ts))
-    (recap,) = recap_messages(stage, parent[0].ts)
-    assert "Recap: town-hall.mp3" in seen(recap) and "*Topics*" not in seen(recap)  # brief
+    await stage.slack.wait_for(lambda: recaps(stage, parent[0].ts))
+    (recap,) = recaps(stage, parent[0].ts)
+    assert "Recap: town-hall.mp3" in text_of(recap) and "*Topics*" not in text_of(recap)  # brief
     assert [c["audio_url"] for c in created(stage)] == [TOWN_HALL]
     assert stage.llm.completions[-1].style == "brief"
     assert stage.slack.violations == [] and blocks_problems(stage) == []

@@ -7,13 +7,13 @@ import json
 import re
 
 from bot.sim.samples import meeting
-from tests.e2e.slack_checks import (
+from tests.e2e.people import (
     actions,
     blocks_problems,
     bot_replies,
-    recap_messages,
-    seen,
+    recaps,
     share,
+    text_of,
     wait_reaction,
 )
 
@@ -35,7 +35,7 @@ async def test_a_three_hour_meeting_is_summarized_in_parts_and_split_across_mess
               if re.search(r"^<partials>$", c.request["messages"][-1]["content"], re.M)]
     assert stage.llm.calls - len(merges) == total and merges  # every part, then the merge
 
-    recap = recap_messages(stage, ts)
+    recap = recaps(stage, ts)
     assert len(recap) >= 2
     assert recap[0].blocks[0]["text"]["text"] == "Recap: board-meeting.mp3 (3:00:02)"
     assert recap[1].text == f"Recap of board-meeting.mp3 (continued, 2 of {len(recap)})"
@@ -44,6 +44,6 @@ async def test_a_three_hour_meeting_is_summarized_in_parts_and_split_across_mess
         assert len(json.dumps(message.blocks, ensure_ascii=False)) <= 12_000
         assert all(len(b["text"]["text"]) <= 3000 for b in message.blocks if b["type"] == "section")
     assert [bool(actions(m)) for m in recap] == [False] * (len(recap) - 1) + [True]
-    assert "Covered 3:00:02 of 3:00:02" in seen(recap[-1])
+    assert "Covered 3:00:02 of 3:00:02" in text_of(recap[-1])
     assert stage.assemblyai.creates == 1
     assert stage.slack.violations == [] and blocks_problems(stage) == []

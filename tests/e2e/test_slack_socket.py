@@ -6,27 +6,28 @@ from __future__ import annotations
 
 import aiohttp
 
-from tests.e2e.conftest import CHANNEL
-from tests.e2e.slack_checks import (
+from tests.e2e.people import (
+    CHANNEL,
     blocks_problems,
     bot_replies,
-    recap_messages,
-    seen,
+    button_value,
+    recaps,
+    share_event,
+    text_of,
     wait_reaction,
 )
 
 
 async def test_socket_mode_takes_a_drop_a_command_and_a_click(stage):
     app = await stage.app(SLACK_APP_TOKEN=stage.slack.app_token, SLACK_SIGNING_SECRET="")
-    file = stage.slack.add_file("standup.mp3")
-    envelope = stage.slack.user_message(CHANNEL, "", files=[file])
+    envelope = share_event(stage)
     ts = envelope["event"]["ts"]
 
     ack = await stage.slack.socket_send("events_api", envelope)
     assert ack["envelope_id"] and "payload" not in ack
     await wait_reaction(stage, ts, "white_check_mark")
     status, recap = bot_replies(stage, ts)
-    assert "Recap ready" in status.text and "Recap: standup.mp3" in seen(recap)
+    assert "Recap ready" in status.text and "Recap: standup.mp3" in text_of(recap)
     call = stage.slack.calls("apps.connections.open")[0]
     assert call.token == stage.slack.app_token  # the app-level token, only for the socket
 
@@ -35,11 +36,12 @@ async def test_socket_mode_takes_a_drop_a_command_and_a_click(stage):
     assert "/recap STYLE" in help_ack["payload"]["text"]
 
     click = stage.slack.click_payload(channel=CHANNEL, message_ts=recap.ts,
-                                      action_id="restyle:brief", value=_value(recap))
+                                      action_id="restyle:brief",
+                                      value=button_value(recap, "restyle:brief"))
     click_ack = await stage.slack.socket_send("interactive", click)
     assert click_ack["envelope_id"]
-    await stage.slack.wait_for(lambda: len(recap_messages(stage, ts)) == 2)
-    assert "*Topics*" not in seen(recap_messages(stage, ts)[1])
+    await stage.slack.wait_for(lambda: len(recaps(stage, ts)) == 2)
+    assert "*Topics*" not in text_of(recaps(stage, ts)[1])
     assert stage.assemblyai.creates == 1
     assert stage.slack.violations == [] and blocks_problems(stage) == []
 
@@ -50,7 +52,3 @@ async def test_socket_mode_takes_a_drop_a_command_and_a_click(stage):
         assert response.status == 404
     assert "will be unused" not in app.logs()
 
-
-def _value(message) -> str:
-    return next(e["value"] for b in message.blocks if b["type"] == "actions"
-                for e in b["elements"] if e["action_id"] == "restyle:brief")

@@ -7,15 +7,15 @@ from __future__ import annotations
 import asyncio
 import re
 
-from tests.e2e.conftest import CHANNEL
-from tests.e2e.slack_checks import (
+from tests.e2e.people import (
+    CHANNEL,
     blocks_problems,
     bot_replies,
     mention,
-    recap_messages,
+    recaps,
     say,
-    seen,
     share,
+    text_of,
     wait_reaction,
     wait_replies,
     web_calls,
@@ -34,7 +34,7 @@ async def ask(stage, app, thread_ts: str, question: str, user: str = "U0BOB") ->
     """A person replies in the thread; returns what Recap answered (as a person reads it)."""
     asked = await say(stage, app, question, thread_ts=thread_ts, user=user)
     (answer,) = await wait_replies(stage, thread_ts, 1, after=asked)
-    return seen(answer)
+    return text_of(answer)
 
 
 def messages_of(call) -> list[tuple[str, str]]:
@@ -90,8 +90,8 @@ async def test_mentioning_recap_under_a_shared_recording_starts_its_recap_there(
     await mention(stage, app, "recap this please", thread_ts=parent.ts)
 
     await wait_reaction(stage, parent.ts, "white_check_mark")
-    (recap,) = recap_messages(stage, parent.ts)
-    assert "Recap: standup.mp3" in seen(recap)
+    (recap,) = recaps(stage, parent.ts)
+    assert "Recap: standup.mp3" in text_of(recap)
     assert stage.assemblyai.creates == 1
     assert stage.slack.violations == [] and blocks_problems(stage) == []
 
@@ -101,13 +101,13 @@ async def test_mentioning_recap_in_a_recap_thread_restyles_or_answers(stage, app
     llm_calls, transcription_requests = stage.llm.calls, len(stage.assemblyai.requests)
 
     await mention(stage, app, "brief", thread_ts=ts)
-    await stage.slack.wait_for(lambda: len(recap_messages(stage, ts)) == 2)
-    assert "*Topics*" not in seen(recap_messages(stage, ts)[1])
+    await stage.slack.wait_for(lambda: len(recaps(stage, ts)) == 2)
+    assert "*Topics*" not in text_of(recaps(stage, ts)[1])
     assert stage.llm.completions[-1].style == "brief"
 
     asked = await mention(stage, app, "what did Bob promise?", thread_ts=ts)
     (answer,) = await wait_replies(stage, ts, 1, after=asked)
-    assert "Bob" in seen(answer) and CITATION.search(seen(answer))
+    assert "Bob" in text_of(answer) and CITATION.search(text_of(answer))
     assert messages_of(stage.llm.completions[-1])[-1] == ("user", "what did Bob promise?")
     assert stage.llm.calls == llm_calls + 2
     assert len(stage.assemblyai.requests) == transcription_requests
@@ -133,7 +133,7 @@ async def test_a_restyle_between_two_questions_keeps_the_conversation(stage, app
     ts = await recapped(stage, app)
     await ask(stage, app, ts, "Who sends the draft to legal?")
     await mention(stage, app, "brief", thread_ts=ts)
-    await stage.slack.wait_for(lambda: len(recap_messages(stage, ts)) == 2)
+    await stage.slack.wait_for(lambda: len(recaps(stage, ts)) == 2)
 
     await ask(stage, app, ts, "And by when?")
 
