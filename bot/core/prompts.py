@@ -1,7 +1,8 @@
 """Every prompt and summary style, in one place; builds the chat messages the LLM reads.
 
 Pure: standard library only. The wire convention (fenced <transcript>, <partials>, <recap>,
-<instructions> and a `Style: NAME` line) is in notes/INTERFACES.md; bot/sim/llm.py parses it.
+<instructions> and a `Style: NAME` line) is in notes/INTERFACES.md; bot/sim/prompt_reader.py
+parses it.
 Prompts stay short on purpose: a long map-reduce recap may spend at most ~15 % more input
 tokens than the transcript itself, so every map call repeats only a few hundred tokens.
 """
