@@ -1,18 +1,30 @@
-"""Slack Block Kit for a recap, its status and follow-up answers; mrkdwn escaping; splitting.
+"""The Slack messages Recap posts: a recap (paginated within Slack's limits), its status, answers.
 
 Pure: imports bot.core only (tests parse the blocks with slack_sdk; this module never does).
-All LLM text and every echoed name pass escape_mrkdwn on the way into mrkdwn, and plain_text
-gets look-alike angle brackets, so nothing posted can ping or link. The text layouts
-(recap_markdown, recap_terminal, transcript_txt) live in bot.core.markdown, re-exported here.
+The pieces (escaping, fitting, sections, buttons) are bot.core.block_kit: all LLM text and every
+echoed name pass escape_mrkdwn on the way into mrkdwn, so nothing posted can ping or link. The
+text layouts (recap_markdown, recap_terminal, transcript_txt) live in bot.core.markdown. Both are
+re-exported here.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
+from bot.core.block_kit import (
+    Block,
+    button,
+    context,
+    escape_mrkdwn,
+    fallback_text,
+    fit,
+    json_size,
+    pack,
+    plain,
+    section,
+    split_text,
+)
 from bot.core.markdown import (
     coverage,
     empty_note,
@@ -31,21 +43,18 @@ from bot.core.transcript import format_timestamp
 if TYPE_CHECKING:
     from bot.core.recap import Recap, Topic
 
-__all__ = ["SlackMessage", "answer_blocks", "escape_mrkdwn", "fallback_text", "help_text",
-           "recap_markdown", "recap_messages_blocks", "recap_terminal", "status_blocks",
-           "transcript_txt"]
+__all__ = ["Block", "SlackMessage", "answer_blocks", "escape_mrkdwn", "fallback_text", "help_text",
+           "pack", "recap_markdown", "recap_messages_blocks", "recap_terminal", "split_text",
+           "status_blocks", "transcript_txt"]
 
-Block = dict[str, Any]
 MAX_BLOCKS = 50
 MAX_MESSAGES = 10
 SECTION_CHARS = 3000
 HEADER_CHARS = 150
 QUOTE_CHARS = 500
-FALLBACK_CHARS = 3000
 # Slack has answered msg_blocks_too_long near 13.2k chars of blocks, below the per-block limits
 MESSAGE_CHARS = 12_000
 ANSWER_CHARS = 11_000  # a markdown block holds 12,000; the rest of the message needs room too
-_BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 
 
 class SlackMessage(NamedTuple):
@@ -53,20 +62,6 @@ class SlackMessage(NamedTuple):
 
     text: str
     blocks: list[Block]
-
-
-def escape_mrkdwn(text: str) -> str:
-    """&, <, > as entities, so no text can become <!channel>, <@U…> or <url|label> markup.
-
-    Bare @here/@channel/@everyone get a zero-width space too, in case a poster sets link_names.
-    """
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _BROADCAST.sub("@\u200b\\1", escaped)
-
-
-def fallback_text(text: str) -> str:
-    """A message's top-level `text` (notifications, screen readers): escaped and short."""
-    return _fit(escape_mrkdwn(" ".join(text.split())), FALLBACK_CHARS)
 
 
 def recap_messages_blocks(recap: Recap, *, job_id: int, file_name: str,
@@ -78,7 +73,7 @@ def recap_messages_blocks(recap: Recap, *, job_id: int, file_name: str,
     """
     length = f" ({format_timestamp(recap.duration_ms)})" if recap.duration_ms > 0 else ""
     title = f"Recap: {file_name}{length}"  # a plain-text transcript has no length to show
-    units = [[{"type": "header", "text": _plain(title, HEADER_CHARS)}], *_body_units(recap)]
+    units = [[{"type": "header", "text": plain(title, HEADER_CHARS)}], *_body_units(recap)]
     pages = _paginate(units, [_footer(recap, model), _buttons(recap, job_id)])
     gist = recap.tldr or (recap.topics[0].title if recap.topics else "") or empty_note(recap)
     texts = [f"Recap of {file_name}: {gist}"]
@@ -89,10 +84,10 @@ def recap_messages_blocks(recap: Recap, *, job_id: int, file_name: str,
 
 def status_blocks(text: str, *, job_id: int | None = None, failed: bool = False) -> list[Block]:
     """The one status message of a job; a failed job's carries a Retry button."""
-    blocks = [_section(_fit(escape_mrkdwn(text), SECTION_CHARS))]
+    blocks = [section(fit(escape_mrkdwn(text), SECTION_CHARS))]
     if failed and job_id is not None:
         blocks.append({"type": "actions", "elements": [
-            _button("Retry", "retry", str(job_id), style="primary")]})
+            button("Retry", "retry", str(job_id), style="primary")]})
     return blocks
 
 
@@ -107,11 +102,11 @@ def answer_blocks(answer: str) -> list[Block]:
     text = escape_mrkdwn(answer.strip()) or "_(no answer)_"
     for markup in ("](", "][", "]:"):
         text = text.replace(markup, f"{markup[0]}\u200b{markup[1]}")
-    if _size(text) > ANSWER_CHARS:
-        text = _fit(text, len(text) * ANSWER_CHARS // _size(text) - 40)
+    if json_size(text) > ANSWER_CHARS:
+        text = fit(text, len(text) * ANSWER_CHARS // json_size(text) - 40)
         text += "\n\n_(the answer was cut short)_"
     return [{"type": "markdown", "text": text},
-            _context("AI-generated from the transcript, check important details")]
+            context("AI-generated from the transcript, check important details")]
 
 
 def help_text(styles: Mapping[str, Style] | Iterable[Style]) -> str:
@@ -134,12 +129,12 @@ def _body_units(recap: Recap) -> list[list[Block]]:
     """Groups of blocks that stay in one message: sections, or an item with its quote."""
     units: list[list[Block]] = []
     if recap.tldr:
-        units += [[_section(c)] for c in pack([f"*TL;DR*\n{escape_mrkdwn(recap.tldr)}"],
+        units += [[section(c)] for c in pack([f"*TL;DR*\n{escape_mrkdwn(recap.tldr)}"],
                                               SECTION_CHARS)]
     if recap.topics:
         entries = [_topic(t) for t in recap.topics]
         entries[0] = f"*{topic_heading(recap)}*\n{entries[0]}"
-        units += [[_section(c)] for c in pack(entries, SECTION_CHARS, sep="\n\n")]
+        units += [[section(c)] for c in pack(entries, SECTION_CHARS, sep="\n\n")]
     for n, a in enumerate(recap.action_items):
         owner = a.owner and f"*{escape_mrkdwn(a.owner)}*"
         due = a.due and escape_mrkdwn(a.due)
@@ -149,7 +144,7 @@ def _body_units(recap: Recap) -> list[list[Block]]:
         line = f"• {escape_mrkdwn(d)}{stamp(e.start_ms if e else None)}"
         units.append(_item(line, e.quote if e else None, "*Decisions*" if n == 0 else ""))
     if is_empty(recap):
-        units.append([_section(f"_{empty_note(recap)}_")])
+        units.append([section(f"_{empty_note(recap)}_")])
     return units
 
 
@@ -161,9 +156,9 @@ def _topic(t: Topic) -> str:
 
 def _item(line: str, quote: str | None, heading: str) -> list[Block]:
     """An item's section, and its evidence quote in small print right under it."""
-    blocks = [_section(_fit(f"{heading}\n{line}" if heading else line, SECTION_CHARS))]
+    blocks = [section(fit(f"{heading}\n{line}" if heading else line, SECTION_CHARS))]
     if quote:
-        blocks.append(_context(_fit(f"“{escape_mrkdwn(quote)}”", QUOTE_CHARS)))
+        blocks.append(context(fit(f"“{escape_mrkdwn(quote)}”", QUOTE_CHARS)))
     return blocks
 
 
@@ -176,25 +171,25 @@ def _footer(recap: Recap, model: str) -> Block:
                      f"transcript {'were' if dropped != 1 else 'was'} dropped")
     doubts = [str(h) for h in (recap.judge or {}).get("hallucinations") or [] if str(h).strip()]
     if doubts:
-        listed = "; ".join(f"“{escape_mrkdwn(_fit(d, 150))}”" for d in doubts[:5])
+        listed = "; ".join(f"“{escape_mrkdwn(fit(d, 150))}”" for d in doubts[:5])
         more = f" and {len(doubts) - 5} more" if len(doubts) > 5 else ""
         notes.append(f":warning: A second check could not find these in the recording: "
                      f"{listed}{more}")
     if recap.instructions:
-        notes.append(f"Instructions: {escape_mrkdwn(_fit(recap.instructions, 300))}")
-    return _context(*notes)
+        notes.append(f"Instructions: {escape_mrkdwn(fit(recap.instructions, 300))}")
+    return context(*notes)
 
 
 def _buttons(recap: Recap, job_id: int) -> Block:
     value = str(job_id)
-    restyles = [_button(s.label, f"restyle:{s.name}", value) for s in STYLES.values()
+    restyles = [button(s.label, f"restyle:{s.name}", value) for s in STYLES.values()
                 if s.name != recap.style or recap.instructions]
-    forget = _button("Forget", "forget", value, style="danger", confirm={
-        "title": _plain("Forget this recording?", 100),
-        "text": _plain("Its transcript and recaps are deleted for good, here and at "
+    forget = button("Forget", "forget", value, style="danger", confirm={
+        "title": plain("Forget this recording?", 100),
+        "text": plain("Its transcript and recaps are deleted for good, here and at "
                        "AssemblyAI. Posted messages stay.", 300),
-        "confirm": _plain("Forget", 30), "deny": _plain("Cancel", 30), "style": "danger"})
-    elements = [*restyles, _button("Transcript", "transcript", value), forget]
+        "confirm": plain("Forget", 30), "deny": plain("Cancel", 30), "style": "danger"})
+    elements = [*restyles, button("Transcript", "transcript", value), forget]
     return {"type": "actions", "elements": elements[-25:]}
 
 
@@ -206,9 +201,9 @@ def _paginate(units: Sequence[list[Block]], tail: list[Block]) -> list[list[Bloc
     """
     pages: list[list[Block]] = [[]]
     size = shown = 0
-    reserve = (len(tail) + 1, sum(_size(b) for b in tail) + 300)
+    reserve = (len(tail) + 1, sum(json_size(b) for b in tail) + 300)
     for unit in units:
-        unit_size = sum(_size(b) for b in unit)
+        unit_size = sum(json_size(b) for b in unit)
         last = len(pages) == MAX_MESSAGES
         blocks, chars = reserve if last else (0, 0)
         if pages[-1] and (len(pages[-1]) + len(unit) + blocks > MAX_BLOCKS
@@ -221,87 +216,10 @@ def _paginate(units: Sequence[list[Block]], tail: list[Block]) -> list[list[Bloc
         size += unit_size
         shown += 1
     if shown < len(units):
-        tail = [_section(f"_The rest of this recap ({len(units) - shown} more parts) did not "
+        tail = [section(f"_The rest of this recap ({len(units) - shown} more parts) did not "
                          "fit in Slack. The Brief or Bullets style gives a shorter one._"), *tail]
     if (len(pages[-1]) + len(tail) > MAX_BLOCKS
-            or size + sum(_size(b) for b in tail) > MESSAGE_CHARS):
+            or size + sum(json_size(b) for b in tail) > MESSAGE_CHARS):
         pages.append([])
     pages[-1] += tail
     return pages
-
-
-def _fit(text: str, limit: int) -> str:
-    """At most `limit` chars: cut at a space when one is near the end, never inside an &entity;."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    amp = cut.rfind("&", max(0, len(cut) - 5))
-    if space > limit * 0.6:
-        cut = cut[:space]
-    elif amp >= 0 and ";" not in cut[amp:]:
-        cut = cut[:amp]
-    return cut.rstrip() + "…"
-
-
-def _plain(text: str, limit: int) -> dict[str, str]:
-    """plain_text never renders markup, but look-alike brackets keep payloads free of it too."""
-    cleaned = " ".join(text.split()).replace("<", "‹").replace(">", "›")
-    cleaned = _BROADCAST.sub("@\u200b\\1", cleaned)
-    return {"type": "plain_text", "text": _fit(cleaned, limit)}
-
-
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _context(*texts: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _fit(t, 2000)}
-                                            for t in texts[:10]]}
-
-
-def _button(label: str, action_id: str, value: str, **extra: Any) -> Block:
-    return {"type": "button", "text": _plain(label, 75), "action_id": action_id,
-            "value": value, **extra}
-
-
-def _size(value: Block | str) -> int:
-    """What a block (or a string) weighs in the message's JSON."""
-    return len(json.dumps(value, ensure_ascii=False))
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Pieces of at most `limit` chars, cut at a line end or a space, never inside an &entity;."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit + 1)
-        if cut <= limit // 2:  # a line end too early wastes the section: take a space instead
-            cut = max(cut, rest.rfind(" ", 0, limit + 1))
-        if cut <= 0:
-            cut = limit
-            amp = rest.rfind("&", max(0, cut - 5), cut)
-            if amp > 0 and rest.find(";", amp) >= cut:
-                cut = amp
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip("\n ")
-    if rest or not pieces:
-        pieces.append(rest)
-    return pieces
-
-
-def pack(entries: Sequence[str], limit: int, sep: str = "\n") -> list[str]:
-    """Join entries with `sep` into chunks of at most `limit` chars; split only oversized ones."""
-    chunks: list[str] = []
-    current = ""
-    for entry in entries:
-        if current and len(current) + len(sep) + len(entry) <= limit:
-            current += sep + entry
-            continue
-        if current:
-            chunks.append(current)
-        *whole, current = split_text(entry, limit)
-        chunks += whole
-    if current:
-        chunks.append(current)
-    return chunks
