@@ -6,7 +6,7 @@ limit and a concurrency bound shared by all callers of one instance, retries (bo
 the three error envelopes seen in the wild, and structured output that degrades
 json_schema -> json_object -> schema-in-the-prompt when a server refuses it (llama.cpp).
 
-May import: the standard library, aiohttp, bot.errors, bot.retry and bot.core
+May import: the standard library, aiohttp, bot.errors, bot.retry, bot.rate_window and bot.core
 (recap.extract_json, prompts.schema_instructions).
 """
 
@@ -15,9 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import deque
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -25,6 +23,7 @@ import aiohttp
 from bot.core.prompts import schema_instructions
 from bot.core.recap import extract_json
 from bot.errors import LLMRejected, RecapError, SummaryFailed
+from bot.rate_window import RateWindow, tracing
 from bot.retry import Transient, parse_retry_after, with_retries
 
 log = logging.getLogger(__name__)
@@ -52,59 +51,6 @@ class Completion:
     finish_reason: str
     input_tokens: int
     output_tokens: int
-
-
-class RateWindow:
-    """At most `limit` requests in any `period` seconds, bursts allowed: the Gateway's rule.
-
-    Not aiolimiter's leaky bucket: after its initial burst of `limit` it lets one more through
-    every period/limit seconds, up to 2 x limit in one window, which a windowed server refuses.
-    A slot is dated when its request has actually been written (`Slot.sent`), not when it was
-    taken: a busy event loop can hold a request back for a while after that, and the server
-    counts it when it arrives. A small margin covers what is left (network, reordering).
-    """
-
-    def __init__(self, limit: int, period: float) -> None:
-        self._limit, self._period = max(1, limit), period
-        self._margin = 0.01 + 0.02 * period
-        self._sent: deque[Slot] = deque()
-        self._lock = asyncio.Lock()  # first come, first served
-
-    async def acquire(self) -> Slot:
-        async with self._lock:
-            loop = asyncio.get_running_loop()
-            while True:
-                now = loop.time()
-                while self._sent and self._sent[0].at <= now - self._period - self._margin:
-                    self._sent.popleft()
-                if len(self._sent) < self._limit:
-                    slot = Slot(now)
-                    self._sent.append(slot)
-                    return slot
-                await asyncio.sleep(self._sent[0].at + self._period + self._margin - now)
-
-
-@dataclass
-class Slot:
-    """One request's place in the window, dated by the last write of its bytes."""
-
-    at: float
-
-    def sent(self) -> None:
-        self.at = max(self.at, asyncio.get_running_loop().time())
-
-
-async def _written(_: object, context: SimpleNamespace, __: object) -> None:
-    """aiohttp trace hook: the request's headers or a piece of its body went out."""
-    if isinstance(context.trace_request_ctx, Slot):
-        context.trace_request_ctx.sent()
-
-
-def _tracing() -> aiohttp.TraceConfig:
-    trace = aiohttp.TraceConfig()
-    trace.on_request_headers_sent.append(_written)
-    trace.on_request_chunk_sent.append(_written)
-    return trace
 
 
 class _FormatRefused(Exception):
@@ -296,7 +242,7 @@ class LLM:
 
     async def _post(self, body: dict[str, Any]) -> dict[str, Any]:
         if self._session is None:
-            self._session = aiohttp.ClientSession(trace_configs=[_tracing()])
+            self._session = aiohttp.ClientSession(trace_configs=[tracing()])
         loop = asyncio.get_running_loop()
         async with self._semaphore:
             slot = await self._window.acquire()
