@@ -29,10 +29,20 @@ POSTED = ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url
 
 # What a person does.
 
-def share_event(stage: Stage, name: str = "standup.mp3", *, channel: str = CHANNEL,
-                text: str = "", **file_args: Any) -> dict[str, Any]:
-    """A person shares a file: the envelope Slack would deliver (not sent yet)."""
-    file = stage.slack.add_file(name, **file_args)
+def share_event(stage: Stage, file: str | dict[str, Any] = "standup.mp3", *,
+                channel: str = CHANNEL, text: str = "", utterances: list[Any] | None = None,
+                **file_args: Any) -> dict[str, Any]:
+    """A person shares a file: the envelope Slack would deliver (not sent yet).
+
+    `file` is a name (a new file, made with `file_args`) or a file object already added.
+    With `utterances` the new file has bytes of its own, and AssemblyAI hears those words in it.
+    """
+    if isinstance(file, str):
+        if utterances is not None:
+            file_args.setdefault("content", f"ID3 {file}".encode())
+        file = stage.slack.add_file(file, **file_args)
+    if utterances is not None:
+        stage.assemblyai.script(stage.slack.file_sha256(file), utterances)
     return stage.slack.user_message(channel, text, user=PERSON, files=[file])
 
 
@@ -48,13 +58,23 @@ async def deliver(stage: Stage, app: AppProcess, envelope: dict[str, Any],
     return status, seconds
 
 
-async def share(stage: Stage, app: AppProcess, name: str = "standup.mp3", *,
-                channel: str = CHANNEL, text: str = "", **file_args: Any) -> str:
-    """A person shares a file, acknowledged at once; returns the message's ts (the thread)."""
-    envelope = share_event(stage, name, channel=channel, text=text, **file_args)
+async def share(stage: Stage, app: AppProcess, file: str | dict[str, Any] = "standup.mp3", *,
+                channel: str = CHANNEL, text: str = "", utterances: list[Any] | None = None,
+                **file_args: Any) -> str:
+    """A person shares a file (see share_event), acknowledged at once; returns its ts."""
+    envelope = share_event(stage, file, channel=channel, text=text, utterances=utterances,
+                           **file_args)
     status, seconds = await deliver(stage, app, envelope)
     assert status == 200 and seconds < 2.0, (status, seconds)
     return str(envelope["event"]["ts"])
+
+
+async def recapped(stage: Stage, app: AppProcess, file: str = "standup.mp3",
+                   **share_args: Any) -> str:
+    """A person shares a recording and Recap finishes its recap (✅); returns the thread's ts."""
+    ts = await share(stage, app, file, **share_args)
+    await wait_reaction(stage, ts, "white_check_mark")
+    return ts
 
 
 async def say(stage: Stage, app: AppProcess, text: str, *, channel: str = CHANNEL,
@@ -74,6 +94,14 @@ async def mention(stage: Stage, app: AppProcess, text: str, *, channel: str = CH
     for delivery in (envelope, message):
         assert (await deliver(stage, app, delivery))[0] == 200
     return ts
+
+
+async def ask(stage: Stage, app: AppProcess, thread_ts: str, question: str, *,
+              user: str = "U0BOB", channel: str = CHANNEL) -> str:
+    """A person (Bob unless told) replies in a thread; returns what Recap answered, as read."""
+    asked = await say(stage, app, question, channel=channel, thread_ts=thread_ts, user=user)
+    (answer,) = await wait_replies(stage, thread_ts, 1, channel=channel, after=asked)
+    return text_of(answer)
 
 
 async def command(stage: Stage, app: AppProcess, text: str, *, channel: str = CHANNEL,
@@ -96,7 +124,7 @@ async def command(stage: Stage, app: AppProcess, text: str, *, channel: str = CH
 async def click(stage: Stage, app: AppProcess, message: Message, action_id: str,
                 value: str | None = None) -> None:
     """Click a button; `value` for a button the person still sees but the message no longer has."""
-    value = button_value(message, action_id) if value is None else value
+    value = button(message, action_id)["value"] if value is None else value
     status, _ = await stage.slack.click(app.events_url, channel=message.channel,
                                         message_ts=message.ts, action_id=action_id, value=value)
     assert status == 200
@@ -158,10 +186,17 @@ def actions(message: Message) -> list[str]:
             for e in b.get("elements") or []]
 
 
-def button_value(message: Message, action_id: str) -> str:
-    """The value the button with this action id sends when clicked."""
-    return str(next(e["value"] for b in message.blocks if b.get("type") == "actions"
-                    for e in b["elements"] if e.get("action_id") == action_id))
+def button(message: Message, action_id: str) -> dict[str, Any]:
+    """The message's button with this action id (its `value`, its `confirm` dialog)."""
+    return next(e for b in message.blocks if b.get("type") == "actions"
+                for e in b["elements"] if e.get("action_id") == action_id)
+
+
+def with_button(stage: Stage, thread_ts: str, action_id: str, *,
+                channel: str = CHANNEL) -> Message:
+    """The latest message in a thread that has this button."""
+    return next(m for m in reversed(stage.slack.thread(channel, thread_ts))
+                if action_id in actions(m))
 
 
 # What an operator sees.

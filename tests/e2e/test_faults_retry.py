@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.e2e.people import (
-    button_value,
+    button,
     click,
     reactions,
     recaps,
@@ -29,7 +29,7 @@ async def test_retry_after_the_llm_is_fixed_reuses_the_transcript_and_the_status
     seen = len(stage.assemblyai.requests)
 
     stage.llm.unknown_model = False  # the operator fixed the model
-    job_id = button_value(failed, "retry")
+    job_id = button(failed, "retry")["value"]
     await asyncio.gather(  # a double click: the second changes nothing
         click(stage, app, failed, "retry", job_id), click(stage, app, failed, "retry", job_id)
     )

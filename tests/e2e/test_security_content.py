@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 
-from tests.e2e.people import CHANNEL, block_text, wait_for_recap
+from tests.e2e.people import CHANNEL, ask, block_text, say, share, wait_for_recap
 
 INJECTION = [
     ("A", 0, 6000, "Good morning everyone, this is the weekly sync on the billing migration."),
@@ -39,18 +39,10 @@ def posted(stage) -> list[str]:
 async def test_a_prompt_injection_cannot_ping_link_or_take_over_the_recap(stage):
     app = await stage.app(LLM_MAX_TOKENS="1500")
     stage.llm.obey = OBEYED
-    file = stage.slack.add_file(NAME, content=b"ID3 injected meeting")
     stage.assemblyai.script("*", INJECTION)
-    envelope = stage.slack.user_message(CHANNEL, "", files=[file])
-    assert (await stage.slack.deliver(app.events_url, envelope))[0] == 200
-    thread_ts = envelope["event"]["ts"]
+    thread_ts = await share(stage, app, NAME, content=b"ID3 injected meeting")
     await wait_for_recap(stage, thread_ts)
-    question = stage.slack.user_message(CHANNEL, "What about the payroll form?", user="U0BOB",
-                                        thread_ts=thread_ts)
-    assert (await stage.slack.deliver(app.events_url, question))[0] == 200
-    asked = question["event"]["ts"]
-    await stage.slack.wait_for(lambda: [m for m in stage.slack.thread(CHANNEL, thread_ts)
-                                        if m.bot_id and float(m.ts) > float(asked)])
+    await ask(stage, app, thread_ts, "What about the payroll form?")
 
     # The recap still describes the meeting, the injected orders shown as text at most.
     recap = "\n".join(block_text(m.blocks) for m in stage.slack.thread(CHANNEL, thread_ts))
@@ -68,13 +60,9 @@ async def test_a_prompt_injection_cannot_ping_link_or_take_over_the_recap(stage)
 
 async def test_every_llm_request_carries_max_tokens(stage):
     app = await stage.app(LLM_MAX_TOKENS="1234", CHUNK_TOKENS="400")  # map, then reduce
-    file = stage.slack.add_file("standup.mp3")
-    envelope = stage.slack.user_message(CHANNEL, "", files=[file])
-    assert (await stage.slack.deliver(app.events_url, envelope))[0] == 200
-    await wait_for_recap(stage, envelope["event"]["ts"])
-    question = stage.slack.user_message(CHANNEL, "Who owns the launch?",
-                                        thread_ts=envelope["event"]["ts"])
-    assert (await stage.slack.deliver(app.events_url, question))[0] == 200
+    thread_ts = await share(stage, app)
+    await wait_for_recap(stage, thread_ts)
+    await say(stage, app, "Who owns the launch?", thread_ts=thread_ts)
     await stage.slack.wait_for(lambda: any(c.schema is None for c in stage.llm.completions))
 
     requests = [r.json for r in stage.llm.requests if r.path.endswith("/chat/completions")]

@@ -7,7 +7,19 @@ from __future__ import annotations
 import glob
 import sqlite3
 
-from tests.e2e.people import CHANNEL, block_text, wait_for_recap
+from tests.e2e.people import (
+    CHANNEL,
+    block_text,
+    button,
+    click,
+    command,
+    deliver,
+    share,
+    text_of,
+    wait_for_recap,
+    wait_replies,
+    with_button,
+)
 
 PHRASE = "zebra quartz protocol"
 MEETING = [
@@ -33,40 +45,18 @@ def db_bytes(stage) -> bytes:
 
 
 async def drop(stage, app, utterances=MEETING, name="vault.mp3") -> str:
-    file = stage.slack.add_file(name, content=f"ID3 {name}".encode())
-    stage.assemblyai.script(stage.slack.file_sha256(file), utterances)
-    envelope = stage.slack.user_message(CHANNEL, "", files=[file])
-    assert (await stage.slack.deliver(app.events_url, envelope))[0] == 200
-    await wait_for_recap(stage, envelope["event"]["ts"])
-    return envelope["event"]["ts"]
+    ts = await share(stage, app, name, utterances=utterances)
+    await wait_for_recap(stage, ts)
+    return ts
 
 
 async def reply(stage, app, thread_ts: str, text: str, *, mention: bool = False) -> str:
     """A person writes in the thread; returns Recap's next message there."""
     make = stage.slack.app_mention if mention else stage.slack.user_message
     envelope = make(CHANNEL, text, thread_ts=thread_ts)
-    assert (await stage.slack.deliver(app.events_url, envelope))[0] == 200
-    after = float(envelope["event"]["ts"])
-    found = await stage.slack.wait_for(lambda: [
-        m for m in stage.slack.thread(CHANNEL, thread_ts) if m.bot_id and float(m.ts) > after])
-    return f"{found[0].text}\n{block_text(found[0].blocks)}"
-
-
-def button(stage, thread_ts: str, action_id: str):
-    """(message ts, element) of the latest button with this action in the thread."""
-    for msg in reversed(stage.slack.thread(CHANNEL, thread_ts)):
-        for block in msg.blocks:
-            for element in block.get("elements") or []:
-                if element.get("action_id") == action_id:
-                    return msg.ts, element
-    raise LookupError(action_id)
-
-
-async def click(stage, app, thread_ts: str, action_id: str) -> None:
-    ts, element = button(stage, thread_ts, action_id)
-    status, _ = await stage.slack.click(app.events_url, channel=CHANNEL, message_ts=ts,
-                                        action_id=action_id, value=element["value"])
-    assert status == 200
+    assert (await deliver(stage, app, envelope))[0] == 200
+    (found,) = await wait_replies(stage, thread_ts, 1, after=envelope["event"]["ts"])
+    return text_of(found)
 
 
 async def test_forget_in_the_thread_deletes_everything_here_and_at_assemblyai(stage, app):
@@ -77,9 +67,9 @@ async def test_forget_in_the_thread_deletes_everything_here_and_at_assemblyai(st
 
     prompt = await reply(stage, app, thread, "forget", mention=True)
     assert "Forget this recording?" in prompt and stage.assemblyai.deletes == 0
-    _, forget = button(stage, thread, "forget")
+    forget = button(with_button(stage, thread, "forget"), "forget")
     assert forget["confirm"]["confirm"]["text"] == "Forget"  # Slack asks once more first
-    await click(stage, app, thread, "forget")
+    await click(stage, app, with_button(stage, thread, "forget"), "forget")
     said = await stage.slack.wait_for(lambda: [
         m.text for m in stage.slack.thread(CHANNEL, thread) if "deleted" in m.text])
 
@@ -92,7 +82,7 @@ async def test_forget_in_the_thread_deletes_everything_here_and_at_assemblyai(st
     calls = stage.llm.calls
     assert "deleted" in await reply(stage, app, thread, "Who owns the checklist?")
     assert "deleted" in await reply(stage, app, thread, "what was decided?", mention=True)
-    await click(stage, app, thread, "restyle:brief")
+    await click(stage, app, with_button(stage, thread, "restyle:brief"), "restyle:brief")
     await stage.slack.wait_for(lambda: stage.slack.ephemerals(CHANNEL))
     assert "deleted" in stage.slack.ephemerals(CHANNEL)[0].text
     assert stage.llm.calls == calls and stage.assemblyai.creates == 1  # nothing made again
@@ -101,18 +91,15 @@ async def test_forget_in_the_thread_deletes_everything_here_and_at_assemblyai(st
 async def test_recap_forget_and_the_forget_button_on_the_recap(stage, app):
     kept = await drop(stage, app, [("A", 0, 5000, "The kept meeting talks about lunch.")], "a.mp3")
     thread = await drop(stage, app)
-    status, _ = await stage.slack.command(app.events_url, "/recap", "forget", channel=CHANNEL)
+    status, _, _ = await command(stage, app, "forget")
     assert status == 200
     await stage.slack.wait_for(lambda: "Forget this recording?" in block_text(
         stage.slack.thread(CHANNEL, thread)[-1].blocks))  # asked in the latest recording's thread
     assert stage.assemblyai.deletes == 0
 
-    ts, element = button(stage, thread, "forget")
-    recap_ts = [m.ts for m in stage.slack.thread(CHANNEL, thread)
-                if "Transcript" in block_text(m.blocks)][0]
-    status, _ = await stage.slack.click(app.events_url, channel=CHANNEL, message_ts=recap_ts,
-                                        action_id="forget", value=element["value"])
-    assert status == 200
+    job = button(with_button(stage, thread, "forget"), "forget")["value"]
+    recap = with_button(stage, thread, "transcript")
+    await click(stage, app, recap, "forget", job)
     await stage.slack.wait_for(lambda: stage.assemblyai.deletes == 1)
     await stage.slack.wait_for(lambda: PHRASE.encode() not in db_bytes(stage))
 
@@ -143,16 +130,13 @@ async def test_retention_days_purges_old_recordings_at_start(stage):
 
 
 async def test_forgetting_a_recording_that_failed_before_transcription_deletes_its_job(stage, app):
-    file = stage.slack.add_file("merger-talks-kestrel.mp3", redirect_to="http://127.0.0.1:9/x")
-    envelope = stage.slack.user_message(CHANNEL, "", files=[file])
-    assert (await stage.slack.deliver(app.events_url, envelope))[0] == 200
-    thread = envelope["event"]["ts"]
+    thread = await share(stage, app, "merger-talks-kestrel.mp3", redirect_to="http://127.0.0.1:9/x")
     await stage.slack.wait_for(lambda: [m for m in stage.slack.thread(CHANNEL, thread)
                                         if m.text.startswith(":x:")])
     assert rows(stage)["jobs"] == 1 and b"merger-talks-kestrel" in db_bytes(stage)
 
     assert "Forget this recording?" in await reply(stage, app, thread, "forget", mention=True)
-    await click(stage, app, thread, "forget")
+    await click(stage, app, with_button(stage, thread, "forget"), "forget")
     await stage.slack.wait_for(lambda: [m for m in stage.slack.thread(CHANNEL, thread)
                                         if "deleted" in m.text])
 

@@ -12,7 +12,7 @@ import aiohttp
 
 from bot.sim.slack import signature
 from bot.sim.stage import free_port
-from tests.e2e.people import CHANNEL
+from tests.e2e.people import CHANNEL, share, share_event
 
 
 async def post(url: str, body: bytes, headers: dict[str, str]) -> int:
@@ -31,9 +31,7 @@ def acted(stage) -> list[str]:
 def forged(stage, kind: str) -> tuple[bytes, str]:
     """A file drop (JSON), a /recap command or a click (forms), as Slack would send them."""
     if kind == "event":
-        file = stage.slack.add_file("standup.mp3")
-        envelope = stage.slack.user_message(CHANNEL, "", files=[file])
-        return json.dumps(envelope).encode(), "application/json"
+        return json.dumps(share_event(stage)).encode(), "application/json"
     if kind == "command":
         payload = stage.slack.command_payload("/recap", "brief", channel=CHANNEL)
         return urlencode(payload).encode(), "application/x-www-form-urlencoded"
@@ -79,9 +77,7 @@ async def test_an_assemblyai_webhook_without_the_secret_header_changes_nothing(s
     app = await stage.app(port=port, PUBLIC_URL=f"http://127.0.0.1:{port}",
                           WEBHOOK_SECRET="webhook-secret-4f0c1d", POLL_INTERVAL="0.5")
     stage.assemblyai.script("*", never_complete=True)  # only a webhook could wake the job early
-    file = stage.slack.add_file("standup.mp3")
-    envelope = stage.slack.user_message(CHANNEL, "", files=[file])
-    assert (await stage.slack.deliver(app.events_url, envelope))[0] == 200
+    await share(stage, app)
     await stage.slack.wait_for(lambda: stage.assemblyai.gets == 1)  # the job's first look
     (transcript_id,) = stage.assemblyai.transcript_ids
     call = json.dumps({"transcript_id": transcript_id, "status": "completed"}).encode()

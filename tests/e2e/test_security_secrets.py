@@ -13,7 +13,16 @@ from bot.sim.assemblyai import AssemblyAISim
 from bot.sim.llm import LLMSim
 from bot.sim.slack import SlackSim
 from bot.sim.stage import Stage, free_port
-from tests.e2e.people import CHANNEL, block_text, wait_for_recap
+from tests.e2e.people import (
+    CHANNEL,
+    bot_replies,
+    button,
+    click,
+    share,
+    text_of,
+    wait_for_recap,
+    with_button,
+)
 
 SECRETS = {
     "SLACK_BOT_TOKEN": "xoxb-1111-2222-SECRETBOTTOKENq7Zr3Kp9",
@@ -39,24 +48,21 @@ async def deliver(stage, app, envelope, socket: bool) -> None:
 async def answered(stage, thread_ts: str, after: str, starting: str = "") -> str:
     """Recap's first message in the thread after `after` (that starts with `starting`)."""
     found = await stage.slack.wait_for(lambda: [
-        m for m in stage.slack.thread(CHANNEL, thread_ts)
-        if m.bot_id and float(m.ts) > float(after) and m.text.startswith(starting)
-    ])
-    return f"{found[0].text}\n{block_text(found[0].blocks)}"
+        m for m in bot_replies(stage, thread_ts, after=after) if m.text.startswith(starting)])
+    return text_of(found[0])
 
 
-async def click(stage, app, thread_ts: str, action_id: str, socket: bool = False) -> None:
-    msg, element = next((m, e) for m in reversed(stage.slack.thread(CHANNEL, thread_ts))
-                        for b in m.blocks for e in b.get("elements") or []
-                        if e.get("action_id") == action_id)
+async def click_in_thread(stage, app, thread_ts: str, action_id: str,
+                          socket: bool = False) -> None:
+    """Click the thread's latest button with this action, over HTTP or the socket."""
+    message = with_button(stage, thread_ts, action_id)
     if socket:
-        payload = stage.slack.click_payload(channel=CHANNEL, message_ts=msg.ts,
-                                            action_id=action_id, value=element["value"])
+        payload = stage.slack.click_payload(channel=CHANNEL, message_ts=message.ts,
+                                            action_id=action_id,
+                                            value=button(message, action_id)["value"])
         await stage.slack.socket_send("interactive", payload)
     else:
-        status, _ = await stage.slack.click(app.events_url, channel=CHANNEL, message_ts=msg.ts,
-                                            action_id=action_id, value=element["value"])
-        assert status == 200
+        await click(stage, app, message, action_id)
 
 
 async def test_no_secret_in_any_log_line_exception_or_message(tmp_path):
@@ -71,27 +77,24 @@ async def test_no_secret_in_any_log_line_exception_or_message(tmp_path):
 
         # HTTP mode, AssemblyAI calling back: a recap, a question, a restyle, the transcript.
         file = stage.slack.add_file("standup.mp3")
-        drop = stage.slack.user_message(CHANNEL, "", files=[file])
-        await deliver(stage, app, drop, socket=False)
-        thread = drop["event"]["ts"]
+        thread = await share(stage, app, file)
         await wait_for_recap(stage, thread)
         assert stage.assemblyai.webhooks  # the webhook path ran
         question = stage.slack.user_message(CHANNEL, "Who owns the launch?", thread_ts=thread)
         await deliver(stage, app, question, socket=False)
         await answered(stage, thread, question["event"]["ts"])
-        await click(stage, app, thread, "restyle:brief")
-        await click(stage, app, thread, "transcript")
+        await click_in_thread(stage, app, thread, "restyle:brief")
+        await click_in_thread(stage, app, thread, "transcript")
         await stage.slack.wait_for(lambda: stage.slack.uploaded_files())
 
         # Failures: AssemblyAI refuses a recording; then the LLM refuses the key.
         broken = stage.slack.add_file("broken.mp3", content=b"ID3 broken")
         stage.assemblyai.script(stage.slack.file_sha256(broken), error="Audio file is corrupt")
-        failing = stage.slack.user_message(CHANNEL, "", files=[broken])
-        await deliver(stage, app, failing, socket=False)
-        said = await answered(stage, failing["event"]["ts"], failing["event"]["ts"], ":x:")
+        failing = await share(stage, app, broken)
+        said = await answered(stage, failing, failing, ":x:")
         assert "Audio file is corrupt" in said
         stage.llm.api_key = "rotated-key"
-        await click(stage, app, thread, "restyle:chapters")
+        await click_in_thread(stage, app, thread, "restyle:chapters")
         said = await answered(stage, thread, question["event"]["ts"], ":x:")
         assert "LLM_API_KEY" in said  # the failure names the setting, never its value
         stage.llm.api_key = SECRETS["LLM_API_KEY"]
@@ -109,7 +112,7 @@ async def test_no_secret_in_any_log_line_exception_or_message(tmp_path):
         forget = stage.slack.app_mention(CHANNEL, "forget", thread_ts=thread)
         await deliver(stage, app, forget, socket=True)
         await answered(stage, thread, forget["event"]["ts"])
-        await click(stage, app, thread, "forget", socket=True)
+        await click_in_thread(stage, app, thread, "forget", socket=True)
         await stage.slack.wait_for(lambda: stage.assemblyai.deletes == 1)
         await stage.slack.wait_for(lambda: any(
             "deleted" in m.text for m in stage.slack.thread(CHANNEL, thread)))

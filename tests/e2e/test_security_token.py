@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from tests.e2e.people import CHANNEL, block_text
+from tests.e2e.people import share, statuses, text_of
 
 
 class Elsewhere:
@@ -31,24 +31,12 @@ class Elsewhere:
         await self._runner.cleanup()
 
 
-async def share(stage, app, file) -> str:
-    """Alice shares `file` in the channel; returns her message's ts (the thread)."""
-    envelope = stage.slack.user_message(CHANNEL, "", user="U0ALICE", files=[file])
-    status, _, _ = await stage.slack.deliver(app.events_url, envelope)
-    assert status == 200
-    return envelope["event"]["ts"]
-
-
 async def failure_in_thread(stage, thread_ts: str) -> str:
     """The job's status message once it shows a failure (a cross)."""
 
-    def failed():
-        for msg in stage.slack.thread(CHANNEL, thread_ts)[1:]:
-            if msg.text.startswith(":x:"):
-                return f"{msg.text}\n{block_text(msg.blocks)}"
-        return None
-
-    return await stage.slack.wait_for(failed, timeout=10)
+    failed = await stage.slack.wait_for(
+        lambda: [m for m in statuses(stage, thread_ts) if m.text.startswith(":x:")], timeout=10)
+    return text_of(failed[0])
 
 
 async def test_a_download_redirected_off_slack_never_carries_the_token(stage, app):

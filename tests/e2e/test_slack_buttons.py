@@ -11,18 +11,11 @@ from tests.e2e.people import (
     blocks_problems,
     bot_replies,
     click,
+    recapped,
     recaps,
-    share,
     text_of,
-    wait_reaction,
     web_calls,
 )
-
-
-async def recapped(stage, app) -> str:
-    ts = await share(stage, app, "standup.mp3")
-    await wait_reaction(stage, ts, "white_check_mark")
-    return ts
 
 
 async def test_a_restyle_button_answers_from_the_cache_in_the_same_thread(stage, app):

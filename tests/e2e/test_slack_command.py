@@ -10,10 +10,9 @@ from tests.e2e.people import (
     blocks_problems,
     bot_replies,
     command,
+    recapped,
     recaps,
-    share,
     text_of,
-    wait_reaction,
     web_calls,
 )
 
@@ -30,8 +29,7 @@ async def test_help_is_answered_privately_in_the_acknowledgement(stage, app):
 
 
 async def test_a_new_style_of_the_latest_recording_comes_from_the_cache(stage, app):
-    ts = await share(stage, app, "standup.mp3")
-    await wait_reaction(stage, ts, "white_check_mark")
+    ts = await recapped(stage, app)
     transcription_requests, llm_calls = len(stage.assemblyai.requests), stage.llm.calls
 
     status, ack, seconds = await command(stage, app, "brief")
@@ -48,8 +46,7 @@ async def test_a_new_style_of_the_latest_recording_comes_from_the_cache(stage, a
 
 
 async def test_custom_instructions_recap_the_latest_recording_again(stage, app):
-    ts = await share(stage, app, "standup.mp3")
-    await wait_reaction(stage, ts, "white_check_mark")
+    ts = await recapped(stage, app)
 
     status, _, _ = await command(stage, app, "actions only what Carmen owns")
     assert status == 200
@@ -76,8 +73,7 @@ async def test_an_unknown_style_or_nothing_to_recap_is_explained_privately(stage
 
 
 async def test_a_question_as_a_command_is_answered_in_the_recordings_thread(stage, app):
-    ts = await share(stage, app, "standup.mp3")
-    await wait_reaction(stage, ts, "white_check_mark")
+    ts = await recapped(stage, app)
     replies = len(bot_replies(stage, ts))
 
     status, ack, _ = await command(stage, app, "who sends the draft to legal?")

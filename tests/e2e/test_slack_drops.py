@@ -16,6 +16,7 @@ from tests.e2e.people import (
     recaps,
     rows,
     share,
+    share_event,
     text_of,
     wait_reaction,
     web_calls,
@@ -155,8 +156,7 @@ def block_text_of(blocks: list[dict], kind: str) -> list[str]:
 
 
 async def test_a_drop_with_a_bad_signature_gets_401_and_nothing_happens(stage, app):
-    file = stage.slack.add_file("standup.mp3")
-    envelope = stage.slack.user_message(CHANNEL, "", files=[file])
+    envelope = share_event(stage)
 
     status, _, _ = await stage.slack.deliver(app.events_url, envelope, bad_signature=True)
 

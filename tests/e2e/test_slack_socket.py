@@ -10,7 +10,7 @@ from tests.e2e.people import (
     CHANNEL,
     blocks_problems,
     bot_replies,
-    button_value,
+    button,
     recaps,
     share_event,
     text_of,
@@ -37,7 +37,7 @@ async def test_socket_mode_takes_a_drop_a_command_and_a_click(stage):
 
     click = stage.slack.click_payload(channel=CHANNEL, message_ts=recap.ts,
                                       action_id="restyle:brief",
-                                      value=button_value(recap, "restyle:brief"))
+                                      value=button(recap, "restyle:brief")["value"])
     click_ack = await stage.slack.socket_send("interactive", click)
     assert click_ack["envelope_id"]
     await stage.slack.wait_for(lambda: len(recaps(stage, ts)) == 2)

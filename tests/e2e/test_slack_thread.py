@@ -9,12 +9,14 @@ import re
 
 from tests.e2e.people import (
     CHANNEL,
+    ask,
     blocks_problems,
     bot_replies,
     mention,
+    recapped,
     recaps,
     say,
-    share,
+    share_event,
     text_of,
     wait_reaction,
     wait_replies,
@@ -22,19 +24,6 @@ from tests.e2e.people import (
 )
 
 CITATION = re.compile(r"\[\d\d:\d\d\]")
-
-
-async def recapped(stage, app) -> str:
-    ts = await share(stage, app, "standup.mp3")
-    await wait_reaction(stage, ts, "white_check_mark")
-    return ts
-
-
-async def ask(stage, app, thread_ts: str, question: str, user: str = "U0BOB") -> str:
-    """A person replies in the thread; returns what Recap answered (as a person reads it)."""
-    asked = await say(stage, app, question, thread_ts=thread_ts, user=user)
-    (answer,) = await wait_replies(stage, thread_ts, 1, after=asked)
-    return text_of(answer)
 
 
 def messages_of(call) -> list[tuple[str, str]]:
@@ -83,8 +72,7 @@ async def test_bots_and_threads_without_a_recap_are_ignored(stage, app):
 
 
 async def test_mentioning_recap_under_a_shared_recording_starts_its_recap_there(stage, app):
-    file = stage.slack.add_file("standup.mp3")
-    stage.slack.user_message(CHANNEL, "from yesterday", files=[file])  # before Recap joined
+    share_event(stage, text="from yesterday")  # before Recap joined
     (parent,) = stage.slack.messages(CHANNEL)
 
     await mention(stage, app, "recap this please", thread_ts=parent.ts)
@@ -143,8 +131,7 @@ async def test_a_restyle_between_two_questions_keeps_the_conversation(stage, app
 
 
 async def test_a_mention_that_fails_gets_one_sentence_in_its_thread(stage, app):
-    file = stage.slack.add_file("standup.mp3")
-    stage.slack.user_message(CHANNEL, "from yesterday", files=[file])
+    share_event(stage, text="from yesterday")
     (parent,) = stage.slack.messages(CHANNEL)
     stage.slack.error_next("conversations.replies", "internal_error", times=5)
 
