@@ -5,6 +5,8 @@ uploads, a time-based queued -> processing -> completed|error lifecycle, transcr
 assemblyai 1.8.2 SDK parses (`speech_model` null, the model in `speech_model_used`), DELETE
 that blanks the text, webhooks with retries, and the documented error bodies. What a job
 transcribes to is scripted with `script()`; the default is the bundled sample stand-up.
+This module is the server (routes, auth, uploads, scripting, webhooks, counters); the
+transcript JSON and the job lifecycle are bot/sim/assemblyai_json.py.
 May import: the standard library, aiohttp and bot.sim.
 """
 
@@ -12,17 +14,23 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import math
 import uuid
-import zlib
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import aiohttp
 from aiohttp import web
 
 from bot.sim import SimServer, json_response
+from bot.sim.assemblyai_json import (
+    Job,
+    Script,
+    list_item,
+    now_iso,
+    status_of,
+    transcript_body,
+)
+from bot.sim.assemblyai_json import result_fields as _result  # noqa: F401  (bench/harness.py uses it)
 from bot.sim.samples import SAMPLE_AUDIO, UtteranceSpec, meeting, sample_utterances
 
 __all__ = [
@@ -45,7 +53,6 @@ HTML_ERROR = (
     "File does not appear to contain audio. File type is text/html (HTML document, ASCII text)."
 )
 CDN_PREFIX = "https://cdn.assemblyai.com/upload/"
-DEFAULT_SPEECH_MODEL = "universal-3-pro"
 _SPEAKERS_CONFLICT = (
     "Both speaker_options and speakers_expected can not be used in the same request."
 )
@@ -82,73 +89,11 @@ class WebhookDelivery:
     duplicate: bool = False
 
 
-@dataclass
-class _Script:
-    utterances: list[UtteranceSpec] | None = None
-    error: str | None = None
-    processing_seconds: float | None = None
-    never_complete: bool = False
-    language_code: str | None = None
-
-
-@dataclass
-class _Job:
-    id: str
-    request: dict[str, Any]
-    script: _Script
-    created: float
-    done_at: float
-    created_iso: str
-    deleted: bool = False
-    webhook_status_code: int | None = None
-    result: dict[str, Any] | None = None
-
 
 def _looks_like_html(head: bytes) -> bool:
     start = head.lstrip()[:64].lower()
     return start.startswith((b"<!doctype html", b"<html", b"<head", b"<!--"))
 
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def _confidence(word: str) -> float:
-    return round(0.86 + (zlib.crc32(word.encode()) % 14) / 100, 2)
-
-
-def _result(utterances: list[UtteranceSpec], diarized: bool) -> dict[str, Any]:
-    """text/words/utterances/audio_duration/confidence the way AssemblyAI lays them out."""
-    all_words: list[dict[str, Any]] = []
-    turns: list[dict[str, Any]] = []
-    for speaker, start, end, text in utterances:
-        tokens = text.split()
-        span = max(1, end - start) / max(1, len(tokens))
-        words: list[dict[str, Any]] = [
-            {
-                "text": tok,
-                "start": int(start + i * span),
-                "end": max(int(start + (i + 1) * span), int(start + i * span) + 1),
-                "confidence": _confidence(tok),
-                "speaker": speaker if diarized else None,
-            }
-            for i, tok in enumerate(tokens)
-        ]
-        all_words.extend(words)
-        scores = [float(w["confidence"]) for w in words]
-        confidence = round(sum(scores) / max(1, len(scores)), 4)
-        turns.append(
-            {"speaker": speaker, "text": text, "start": start, "end": end,
-             "confidence": confidence, "words": words}
-        )
-    overall = sum(float(w["confidence"]) for w in all_words) / len(all_words) if all_words else None
-    return {
-        "text": " ".join(u[3] for u in utterances),
-        "words": all_words,
-        "utterances": turns if diarized else None,
-        "audio_duration": math.ceil(max((u[2] for u in utterances), default=0) / 1000),
-        "confidence": round(overall, 4) if overall is not None else None,
-    }
 
 
 @dataclass(eq=False)
@@ -171,9 +116,9 @@ class AssemblyAISim(SimServer):
     webhooks: list[WebhookDelivery] = field(default_factory=list, init=False, repr=False)
     webhooks_dropped: int = field(default=0, init=False)
     stream_paths: ClassVar[tuple[str, ...]] = ("/v2/upload",)
-    _jobs: dict[str, _Job] = field(default_factory=dict, init=False, repr=False)
+    _jobs: dict[str, Job] = field(default_factory=dict, init=False, repr=False)
     _uploads: dict[str, Upload] = field(default_factory=dict, init=False, repr=False)
-    _scripts: dict[str, _Script] = field(default_factory=dict, init=False, repr=False)
+    _scripts: dict[str, Script] = field(default_factory=dict, init=False, repr=False)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
     _session: aiohttp.ClientSession | None = field(default=None, init=False, repr=False)
 
@@ -191,7 +136,7 @@ class AssemblyAISim(SimServer):
 
         `utterances` None means the sample stand-up; `error` makes the job end in status error.
         """
-        self._scripts[match] = _Script(
+        self._scripts[match] = Script(
             list(utterances) if utterances is not None else None,
             error, processing_seconds, never_complete, language_code,
         )
@@ -306,7 +251,7 @@ class AssemblyAISim(SimServer):
         seconds = script.processing_seconds
         seconds = self.processing_seconds if seconds is None else seconds
         now = asyncio.get_running_loop().time()
-        job = _Job(str(uuid.uuid4()), params, script, now, now + seconds, _now_iso())
+        job = Job(str(uuid.uuid4()), params, script, now, now + seconds, now_iso())
         self._jobs[job.id] = job
         if params.get("webhook_url") and not script.never_complete:
             task = asyncio.create_task(self._notify(job))
@@ -343,9 +288,11 @@ class AssemblyAISim(SimServer):
         elif (after := request.query.get("after_id")) in ids:
             jobs = jobs[: ids.index(after)]
         if status := request.query.get("status"):
-            jobs = [j for j in jobs if self._status(j) == status]
+            now = asyncio.get_running_loop().time()
+            jobs = [j for j in jobs if status_of(j, now) == status]
         page = jobs[:limit]
-        items = [self._item(j) for j in page]
+        now = asyncio.get_running_loop().time()
+        items = [list_item(j, now, self.base_url) for j in page]
         base = f"{self.base_url}/v2/transcript?limit={limit}"
         details = {
             "limit": limit,
@@ -357,86 +304,25 @@ class AssemblyAISim(SimServer):
         return json_response({"page_details": details, "transcripts": items})
 
     # -- job state --------------------------------------------------------------------------
-    def _script_for(self, audio_url: str) -> _Script:
+    def _body(self, job: Job) -> dict[str, Any]:
+        return transcript_body(job, asyncio.get_running_loop().time())
+
+    def _script_for(self, audio_url: str) -> Script:
         upload = self._uploads.get(audio_url)
         if upload and upload.sha256 in self._scripts:
             return self._scripts[upload.sha256]
         if audio_url in self._scripts:
             return self._scripts[audio_url]
         if upload and _looks_like_html(upload.head):
-            return _Script(error=HTML_ERROR)
+            return Script(error=HTML_ERROR)
         if not audio_url.startswith(("http://", "https://")) or (
             audio_url.startswith(CDN_PREFIX) and upload is None
         ):
-            return _Script(error=download_error(audio_url))
-        return self._scripts.get("*", _Script())
-
-    def _status(self, job: _Job) -> str:
-        if job.deleted:
-            return "completed"
-        now = asyncio.get_running_loop().time()
-        if now >= job.done_at and not job.script.never_complete:
-            return "error" if job.script.error else "completed"
-        queued_until = job.created + (job.done_at - job.created) / 4
-        return "processing" if now >= queued_until else "queued"
-
-    def _item(self, job: _Job) -> dict[str, Any]:
-        status = self._status(job)
-        return {
-            "id": job.id,
-            "resource_url": f"{self.base_url}/v2/transcript/{job.id}",
-            "status": status,
-            "created": job.created_iso,
-            "completed": job.created_iso if status in ("completed", "error") else None,
-            "audio_url": job.request["audio_url"],
-            "error": job.script.error if status == "error" else None,
-        }
-
-    def _body(self, job: _Job) -> dict[str, Any]:
-        """The Transcript object: request fields echoed, result fields per status."""
-        req = job.request
-        status = self._status(job)
-        detection = bool(req.get("language_detection", False))
-        language = req.get("language_code") or job.script.language_code or "en_us"
-        models = req.get("speech_models") or None
-        body = {k: v for k, v in req.items() if k != "webhook_auth_header_value"}
-        body.update(
-            id=job.id,
-            status=status,
-            audio_url=req["audio_url"],
-            speech_model=None,
-            speech_models=models,
-            speech_model_used=models[0] if models else DEFAULT_SPEECH_MODEL,
-            language_model="assemblyai_default",
-            acoustic_model="assemblyai_default",
-            language_code="en_us" if language == "en" else language,
-            language_detection=detection,
-            language_confidence_threshold=req.get("language_confidence_threshold"),
-            language_confidence=0.9959 if detection and status == "completed" else None,
-            punctuate=req.get("punctuate", True),
-            format_text=req.get("format_text", True),
-            speaker_labels=bool(req.get("speaker_labels", False)),
-            webhook_url=req.get("webhook_url"),
-            webhook_auth=bool(req.get("webhook_auth_header_name")),
-            webhook_status_code=job.webhook_status_code,
-            auto_highlights=bool(req.get("auto_highlights", False)),
-            redact_pii=bool(req.get("redact_pii", False)),
-            summarization=bool(req.get("summarization", False)),
-            text=None, words=None, utterances=None, confidence=None, audio_duration=None,
-            error=job.script.error if status == "error" else None,
-        )
-        if status == "completed":
-            if job.result is None:
-                utterances = job.script.utterances
-                spec = sample_utterances() if utterances is None else utterances
-                job.result = _result(spec, bool(req.get("speaker_labels")))
-            body.update(job.result)
-        if job.deleted:
-            body.update(text="Deleted by user.", words=None, utterances=None)
-        return body
+            return Script(error=download_error(audio_url))
+        return self._scripts.get("*", Script())
 
     # -- webhooks ---------------------------------------------------------------------------
-    async def _notify(self, job: _Job) -> None:
+    async def _notify(self, job: Job) -> None:
         await asyncio.sleep(max(0.0, job.done_at - asyncio.get_running_loop().time()))
         if job.id not in self._jobs:
             return
@@ -448,7 +334,8 @@ class AssemblyAISim(SimServer):
         name, value = req.get("webhook_auth_header_name"), req.get("webhook_auth_header_value")
         if name and value:
             headers[name] = value
-        payload = {"transcript_id": job.id, "status": self._status(job)}
+        status = status_of(job, asyncio.get_running_loop().time())
+        payload = {"transcript_id": job.id, "status": status}
         for attempt in range(max(1, self.webhook_max_attempts)):
             if attempt:
                 await asyncio.sleep(self.webhook_retry_interval)
@@ -460,7 +347,7 @@ class AssemblyAISim(SimServer):
                 await self._post(job, req["webhook_url"], payload, headers, duplicate=True)
 
     async def _post(
-        self, job: _Job, url: str, payload: dict[str, str], headers: dict[str, str], duplicate: bool
+        self, job: Job, url: str, payload: dict[str, str], headers: dict[str, str], duplicate: bool
     ) -> int | None:
         assert self._session is not None
         record = WebhookDelivery(url, job.id, payload["status"], headers, None, None, duplicate)
