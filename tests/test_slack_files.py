@@ -64,27 +64,26 @@ class Elsewhere:
         await self._runner.cleanup()
 
 
-async def download(session, slack, url, *, token=None, max_bytes=100 * MIB) -> bytes:
-    async with open_download(
+def opened(session, slack, url, *, token=None, max_bytes=100 * MIB):
+    """open_download as Recap calls it for a Slack file: the bot token, Slack's hosts only."""
+    return open_download(
         session,
         url,
         token=token or slack.bot_token,
         allowed_hosts=slack_file_hosts(slack.api_url),
         max_bytes=max_bytes,
         backoff=0.001,
-    ) as got:
+    )
+
+
+async def download(session, slack, url, *, token=None, max_bytes=100 * MIB) -> bytes:
+    async with opened(session, slack, url, token=token, max_bytes=max_bytes) as got:
         return b"".join([chunk async for chunk in got.chunks])
 
 
 async def test_a_file_is_fetched_with_the_bot_token(slack, session):
     file = slack.add_file("standup.mp3", size=3 * MIB + 123)
-    async with open_download(
-        session,
-        file["url_private_download"],
-        token=slack.bot_token,
-        allowed_hosts=slack_file_hosts(slack.api_url),
-        max_bytes=10 * MIB,
-    ) as got:
+    async with opened(session, slack, file["url_private_download"], max_bytes=10 * MIB) as got:
         assert (got.size, got.content_type) == (3 * MIB + 123, "audio/mpeg")
         digest = hashlib.sha256()
         async for chunk in got.chunks:
@@ -177,13 +176,7 @@ async def test_memory_stays_flat_for_a_1_gib_file(slack, session):
     process = psutil.Process()
     before, peak, received = process.memory_info().rss, 0, 0
     started = time.monotonic()
-    async with open_download(
-        session,
-        file["url_private_download"],
-        token=slack.bot_token,
-        allowed_hosts=slack_file_hosts(slack.api_url),
-        max_bytes=2048 * MIB,
-    ) as got:
+    async with opened(session, slack, file["url_private_download"], max_bytes=2048 * MIB) as got:
         async for chunk in got.chunks:
             received += len(chunk)
             if received % (64 * MIB) < len(chunk):
@@ -207,13 +200,7 @@ async def test_a_slack_file_streams_into_an_assemblyai_upload(slack, session):
     file = slack.add_file("standup.mp3", size=8 * MIB + 5)
 
     async def chunks():
-        async with open_download(
-            session,
-            file["url_private_download"],
-            token=slack.bot_token,
-            allowed_hosts=slack_file_hosts(slack.api_url),
-            max_bytes=100 * MIB,
-        ) as got:
+        async with opened(session, slack, file["url_private_download"]) as got:
             async for chunk in got.chunks:
                 yield chunk
 
