@@ -4,12 +4,9 @@ on loopback, configuration through the environment only. Assertions are what a p
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import json
 import re
 import shutil
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,32 +16,11 @@ import pytest
 from bot.config import inherited_environment
 from bot.sim.assemblyai import SAMPLE_AUDIO, AssemblyAISim, sample_utterances
 from bot.sim.llm import LLMSim
+from tests.e2e.cli import PROGRESS_LINE, Ran, run_cli
 
 NAMES = {"A": "Alice", "B": "Bob", "C": "Carmen"}
-PROGRESS_LINE = re.compile(r"^\[\d\d:\d\d\] \S")  # "[00:03] Summarizing part 2 of 3"
 DESIGN_KEYS = {"transcript_id", "cached_transcript", "duration_ms", "language", "style", "tldr",
                "topics", "action_items", "decisions", "text"}
-
-
-@dataclass
-class Run:
-    """One finished `recap ...` command."""
-
-    code: int
-    out: str
-    err: str
-
-    @property
-    def progress(self) -> list[str]:
-        return [line for line in self.err.splitlines() if PROGRESS_LINE.match(line)]
-
-    @property
-    def complaint(self) -> str:
-        """Everything on stderr that is not a progress line: a failure's one sentence."""
-        return "\n".join(line for line in self.err.splitlines() if not PROGRESS_LINE.match(line))
-
-    def recap(self) -> dict:
-        return json.loads(self.out)
 
 
 @dataclass
@@ -71,18 +47,9 @@ class Sims:
                 env[name] = value
         return env
 
-    async def recap(self, *args: str, stdin: str | None = None, **env: str | None) -> Run:
+    async def recap(self, *args: str, stdin: str | None = None, **env: str | None) -> Ran:
         """Run `recap ARGS...` (as `python -m bot`) in the work folder, which has no .env."""
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", *args, env=self.env(**env), cwd=self.workdir,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await asyncio.wait_for(
-            process.communicate(stdin.encode() if stdin is not None else None), timeout=60
-        )
-        assert process.returncode is not None
-        return Run(process.returncode, out.decode(), err.decode())
+        return await run_cli(*args, env=self.env(**env), cwd=self.workdir, stdin=stdin)
 
     def transcription_requests(self) -> int:
         return len(self.assemblyai.requests)
@@ -134,7 +101,7 @@ def assert_reads_like_a_recap(text: str, speakers: str = "A|B|C") -> None:
     assert re.search(r"^Covered (0\d:\d\d) of \1$", text, re.M)  # all of it, to the second
 
 
-def assert_one_sentence(run: Run, sentence: str) -> None:
+def assert_one_sentence(run: Ran, sentence: str) -> None:
     """A failure: non-zero exit, nothing on stdout, one line on stderr, no traceback."""
     assert run.code != 0
     assert run.out == ""

@@ -6,27 +6,13 @@ in HTTP mode), so the assertions follow the thread a person reads, then the rece
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import inherited_environment
 from bot.sim.terminal import Terminal, blocks_lines, mrkdwn
-
-
-@dataclass
-class Ran:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def flat(self) -> str:
-        """stdout as one line: wrapping and the message gutter (│) do not split phrases."""
-        lines = (line.strip().lstrip("│") for line in self.out.splitlines())
-        return re.sub(r"\s+", " ", " ".join(lines))
+from tests.e2e.cli import Ran, run_cli
 
 
 def in_order(text: str, parts: list[str]) -> bool:
@@ -39,15 +25,9 @@ def in_order(text: str, parts: list[str]) -> bool:
     return True
 
 
-async def recap(*args: str, cwd: Path, timeout: float = 60.0, **env: str) -> Ran:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, env={**inherited_environment(), **env}, cwd=cwd,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout)
-    assert process.returncode is not None
-    return Ran(process.returncode, out.decode(), err.decode())
+async def recap(*args: str, cwd: Path, timeout: float = 60.0) -> Ran:
+    """`recap ARGS` as a newcomer runs it: no Recap settings, no .env in `cwd`."""
+    return await run_cli(*args, env=inherited_environment(), cwd=cwd, timeout=timeout)
 
 
 async def test_the_demo_prints_the_thread_the_answer_the_restyle_and_the_receipts(tmp_path):
