@@ -24,7 +24,8 @@ from typing import Any
 import psutil
 from aiohttp import web
 
-from bot.sim.assemblyai import AssemblyAISim, UtteranceSpec, _result
+from bot.sim.assemblyai import AssemblyAISim, UtteranceSpec
+from bot.sim.assemblyai_json import result_fields, status_of
 from bot.sim.llm import LLMSim
 from bot.sim.stage import AppProcess, Stage, free_port
 
@@ -100,14 +101,15 @@ class PreparedAssemblyAISim(AssemblyAISim):
     def prepare(self, match: str, utterances: list[UtteranceSpec], processing_s: float) -> None:
         """script() plus the completed result's JSON, encoded now."""
         self.script(match, utterances, processing_seconds=processing_s)
-        result = _result(utterances, diarized=True)
+        result = result_fields(utterances, diarized=True)
         self._encoded[id(self._scripts[match])] = json.dumps(result, separators=(",", ":"))
 
     async def _get(self, request: web.Request) -> web.Response:
         job = self._jobs.get(request.match_info["id"])
         encoded = self._encoded.get(id(job.script)) if job is not None else None
+        now = asyncio.get_running_loop().time()
         if (job is None or encoded is None or job.deleted or self._unauthorized(request)
-                or self._status(job) != "completed"):
+                or status_of(job, now) != "completed"):
             return await super()._get(request)
         job.result = {}  # the simulator's body without the result fields, then the result
         head = {k: v for k, v in self._body(job).items() if k not in _RESULT_FIELDS}

@@ -57,10 +57,11 @@ async def run(quick: bool = False) -> list[Row]:
             before = rss.rss()
             for n in range(ROUNDS):
                 file = stage.slack.add_file(f"board-meeting-{n}.mp4", size=size,
-                                            generator=patterned("mp4", seed=5 + n))
+                                            generator=patterned("mp4", seed=5 + n),
+                                            duration_ms=2 * 3600_000)
                 uploads, downloads = len(stage.assemblyai.uploaded), len(stage.slack.downloads)
                 await drop(stage, app, file)
-                started = await _wait_for(lambda n=downloads: len(stage.slack.downloads) > n)
+                started = await _wait_for(lambda n=downloads: len(stage.slack.downloads) > n, 30)
                 finished = await _wait_for(lambda n=uploads: len(stage.assemblyai.uploaded) > n)
                 recap_s.append(finished - started)
                 upload = stage.assemblyai.uploaded[uploads]
