@@ -8,6 +8,7 @@ than one window allows and the limit decides the makespan.
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 
 from bench.harness import (
@@ -34,15 +35,17 @@ CHUNK_TOKENS = 5000  # an hour (~13.5k tokens) -> 3 chunks, so 3 maps + 1 reduce
 PROCESSING_S = 35.0 / SCALE  # AssemblyAI: "a 1h3min meeting in 35 seconds"
 
 
-async def run(quick: bool = False) -> list[Row]:
-    recordings = 8 if quick else RECORDINGS
-    limit, period = RATE_LIMIT
+RUNS = 3  # the makespan moves by a few % with the machine's other work: report the median
+
+
+async def _burst(recordings: int) -> tuple[float, int, int, int]:
+    """One burst on fresh simulators and a fresh app: (makespan, calls, 429s, calls needed)."""
     async with bench_stage() as stage:
         app = await start_app(stage, webhook=False, CHUNK_TOKENS=str(CHUNK_TOKENS))
         warm = stage.slack.add_file("warmup.mp3")
         ts, _ = await drop(stage, app, warm)
         await wait_recaps(stage, [ts], timeout=30)
-        await asyncio.sleep(period)  # the warm-up's call leaves the window
+        await asyncio.sleep(RATE_LIMIT[1])  # the warm-up's call leaves the window
 
         needed = 0
         files = []
@@ -59,21 +62,32 @@ async def run(quick: bool = False) -> list[Row]:
         drops = await asyncio.gather(*(drop(stage, app, f) for f in files))
         posted = await wait_recaps(stage, [ts for ts, _ in drops], timeout=180)
         makespan = max(posted.values()) - started
-        calls, limited = stage.llm.calls - calls, stage.llm.rate_limited - limited
+        return makespan, stage.llm.calls - calls, stage.llm.rate_limited - limited, needed
 
+
+async def run(quick: bool = False) -> list[Row]:
+    recordings = 8 if quick else RECORDINGS
+    limit, period = RATE_LIMIT
+    runs = [await _burst(recordings) for _ in range(1 if quick else RUNS)]
+    makespan = statistics.median(r[0] for r in runs)
+    limited = sum(r[2] for r in runs)
+    needed = runs[0][3]
     # No schedule can beat: every transcript takes upload + create + processing + GET; then
     # `needed` calls at `limit` per `period` need (needed - 1) // limit more windows after the
     # first; the last call takes one LLM latency and its recap one Slack post.
     bound = (3 * AAI_LATENCY + PROCESSING_S + (needed - 1) // limit * period + LLM_LATENCY
              + SLACK_LATENCY)
     ratio = makespan / bound
-    how = (f"through the app; LLM limit {limit} requests per {period:g} s "
+    how = (f"through the app (polling mode); LLM limit {limit} requests per {period:g} s "
            f"(a minute at 1/{SCALE} scale), app LLM_RPM={limit} LLM_RATE_PERIOD={period:g}")
     return [
         Row("P6", f"burst of {recordings} recordings: LLM 429s received", limited, "429s", "0",
-            limited == 0, None, how, {"llm_calls": calls, "calls_needed": needed}),
+            limited == 0, None, how + f"; {len(runs)} bursts",
+            {"llm_calls": [r[1] for r in runs], "calls_needed": needed}),
         Row("P6", f"burst of {recordings}: makespan / rate-limit lower bound", round(makespan, 2),
-            "s", "<= 1.1", ratio <= 1.1, round(ratio, 3), "first event -> last recap posted",
+            "s", "<= 1.1", ratio <= 1.1, round(ratio, 3),
+            f"first event -> last recap posted; median of {len(runs)} bursts",
             {"lower_bound_s": round(bound, 2), "calls_needed": needed,
-             "windows": (needed - 1) // limit + 1}),
+             "windows": (needed - 1) // limit + 1,
+             "ratios": [round(r[0] / bound, 3) for r in runs]}),
     ]
