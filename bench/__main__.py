@@ -74,7 +74,7 @@ async def main(only: set[str], quick: bool) -> tuple[list[Row], list[str]]:
             errors.append(f"{'/'.join(sorted(ids))}: {type(error).__name__}: {error}")
             found = [Row(i, f"{name}: did not finish ({type(error).__name__})", 0, "", "-", False)
                      for i in sorted(ids)]
-        rows += [r for r in found if not only or r.id in only]
+        rows += sorted((r for r in found if not only or r.id in only), key=lambda r: r.id)
         print(f"   done in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
     return rows, errors
 
