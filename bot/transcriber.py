@@ -72,25 +72,6 @@ def _reason(error: aai.types.AssemblyAIError) -> str:
     return text.split(": ", 1)[1].strip() if ": " in text else text
 
 
-def to_transcript(response: aai.types.TranscriptResponse) -> Transcript:
-    """A completed AssemblyAI response as our Transcript (times in ms)."""
-    duration_ms = int((response.audio_duration or 0) * 1000)
-    utterances = tuple(
-        Utterance(speaker=str(u.speaker), start_ms=u.start, end_ms=u.end, text=u.text)
-        for u in response.utterances or ()
-    )
-    if not utterances and response.text:  # diarization off or nothing to split: one turn
-        utterances = (Utterance("A", 0, duration_ms, response.text),)
-    language = response.language_code
-    return Transcript(
-        id=str(response.id),
-        utterances=utterances,
-        language=str(getattr(language, "value", language) or "en"),
-        duration_ms=duration_ms,
-        speech_model=response.speech_model_used,
-    )
-
-
 def transcript_from_json(data: dict[str, Any]) -> Transcript:
     """A completed transcript's JSON as our Transcript; only the fields Recap reads."""
     duration_ms = int((data.get("audio_duration") or 0) * 1000)

@@ -30,7 +30,6 @@ from bot.sim.assemblyai_json import (
     status_of,
     transcript_body,
 )
-from bot.sim.assemblyai_json import result_fields as _result  # noqa: F401  (bench/harness.py uses it)
 from bot.sim.samples import SAMPLE_AUDIO, UtteranceSpec, meeting, sample_utterances
 
 __all__ = [
