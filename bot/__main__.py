@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else "INFO",
         [os.environ.get(name, "") for name in SECRET_VARIABLES],
     )
-    from bot.cli import main as cli_main
+    from bot.cli.main import main as cli_main
 
     return cli_main(argv)
 

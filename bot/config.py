@@ -1,6 +1,4 @@
 """Settings: the only reader of the environment. Everything else receives a Config.
-
-May import: the standard library and bot.errors.
 """
 
 from __future__ import annotations

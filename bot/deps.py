@@ -1,33 +1,24 @@
 """One bag of clients (store, transcriber, LLM, Slack, HTTP session), opened and closed together.
 
-May import: the edges (store, transcriber, llm), slack_sdk, aiohttp, bot.config, bot.errors.
 Nothing else builds clients, so tests and the demo redirect everything through Config alone.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 import secrets
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import aiohttp
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
-from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
-from slack_sdk.http_retry.jitter import Jitter
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Config
+from bot.edges.llm import LLM
+from bot.edges.slack_api import SlackAPI
+from bot.edges.store import Store, StoreProtocol
+from bot.edges.transcriber import Transcriber
 from bot.errors import ConfigError
-from bot.llm import LLM
-from bot.store import Store
-from bot.transcriber import Transcriber
 
 T = TypeVar("T")
 
@@ -35,11 +26,11 @@ T = TypeVar("T")
 @dataclass
 class Deps:
     config: Config
-    store: Store
+    store: StoreProtocol
     llm: LLM
     http: aiohttp.ClientSession
     transcriber_: Transcriber | None = None
-    slack: AsyncWebClient | None = None
+    slack_: SlackAPI | None = None
     webhook_secret: str = ""
     # Per-source locks: two drops of one file in flight never transcribe twice.
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
@@ -54,6 +45,13 @@ class Deps:
         if self.transcriber_ is None:
             raise ConfigError("ASSEMBLYAI_API_KEY is needed to transcribe recordings.")
         return self.transcriber_
+
+    @property
+    def slack(self) -> SlackAPI:
+        """The Slack Web API edge; only `recap run` opens it (the CLI needs no Slack)."""
+        if self.slack_ is None:
+            raise ConfigError("SLACK_BOT_TOKEN is needed to talk to Slack.")
+        return self.slack_
 
     def lock(self, key: str) -> asyncio.Lock:
         return self.locks.setdefault(key, asyncio.Lock())
@@ -74,38 +72,16 @@ class Deps:
         if self.transcriber_ is not None:
             await self.transcriber_.aclose()
         await self.llm.aclose()
+        if self.slack_ is not None:
+            await self.slack_.aclose()
         await self.http.close()
         await self.store.close()
 
 
-class _Jitter(Jitter):
-    """slack_sdk's RandomJitter adds up to 1 s; this adds up to `scale` seconds."""
-
-    def __init__(self, scale: float) -> None:
-        self.scale = scale
-
-    def recalculate(self, duration: float) -> float:
-        return duration + random.random() * self.scale
-
-
-def slack_client(config: Config) -> AsyncWebClient:
-    """The Web API client: SLACK_API_URL as base, retries on 429, 5xx and dropped connections.
-
-    429s wait the Retry-After Slack sends; the others back off from RETRY_BACKOFF / 2 (0.5 s,
-    slack_sdk's own default), doubling, plus up to RETRY_BACKOFF of jitter.
-    """
-    backoff = BackoffRetryIntervalCalculator(
-        backoff_factor=config.retry_backoff / 2, jitter=_Jitter(config.retry_backoff)
-    )
-    return AsyncWebClient(
-        token=config.slack_bot_token,
-        base_url=config.slack_api_url,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=3, interval_calculator=backoff),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-            AsyncServerErrorRetryHandler(max_retry_count=3, interval_calculator=backoff),
-        ],
-    )
+def slack_api(config: Config) -> SlackAPI:
+    """The Web API edge at SLACK_API_URL, with the bot token and RETRY_BACKOFF."""
+    return SlackAPI.connect(config.slack_bot_token or "", config.slack_api_url,
+                            config.retry_backoff)
 
 
 async def open_deps(config: Config, *, slack: bool = False) -> Deps:
@@ -145,6 +121,6 @@ async def open_deps(config: Config, *, slack: bool = False) -> Deps:
         llm=llm,
         http=aiohttp.ClientSession(),
         transcriber_=transcriber,
-        slack=slack_client(config) if slack else None,
+        slack_=slack_api(config) if slack else None,
         webhook_secret=secret,
     )

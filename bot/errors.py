@@ -7,6 +7,7 @@ RecapError                  anything Recap explains itself; `str(e)` is the sent
   TranscriptionFailed       user: AssemblyAI could not transcribe (carries its reason)
     TranscriptionTimedOut   user: still not done by the deadline; the id is kept
   ServiceUnavailable        user: an outside service kept failing after retries
+  SlackRefused              user: Slack refused a Web API call (carries Slack's error code)
   LLMRejected               operator: the LLM endpoint refused the model, key or request
   SummaryFailed             user: the LLM's answer could not be used
   NothingToRecap            user: no recording where one was asked for
@@ -57,6 +58,14 @@ class ServiceUnavailable(RecapError):
     """Shown in the thread: a service kept failing after every retry."""
 
     retryable = True
+
+
+class SlackRefused(RecapError):
+    """Shown in the thread (or to the operator by `recap doctor`): Slack said no to a call."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class LLMRejected(RecapError):

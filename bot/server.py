@@ -1,7 +1,5 @@
 """`recap run`: the Slack app in HTTP or Socket Mode, the AssemblyAI webhook, clean shutdown.
 
-May import: aiohttp, slack_bolt and its adapters, bot.app, bot.deps, bot.jobs, bot.webhook.
-
 Deliveries: every Events API delivery is acknowledged at once (Bolt acks before the listener
 runs) and taken once per event_id, whatever its retry header says (Socket Mode's first delivery
 carries retry_attempt 0). Recordings are also deduplicated by the job's key, which makes
@@ -25,10 +23,12 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
-from bot.app import create_app
 from bot.config import Config
 from bot.deps import Deps, open_deps
-from bot.jobs import Jobs
+from bot.pipeline import forget_transcript
+from bot.slack_app.app import create_app
+from bot.slack_app.job_steps import run_job
+from bot.slack_app.runner import Jobs
 from bot.webhook import DEPS, handle_webhook
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ async def serve(
         except (NotImplementedError, RuntimeError):  # not the main thread (the demo, tests)
             pass
     deps = await open_deps(config, slack=True)
-    jobs = Jobs(deps)
+    jobs = Jobs(deps, run_job)
     app = create_app(deps, jobs)
     app.middleware(once_per_event(deps))
     web_app = _web_app(app, deps, config)
@@ -197,9 +197,7 @@ async def _retention_loop(deps: Deps, stop: asyncio.Event) -> None:
         expired = await deps.store.expired_transcripts(time.time() - days * 86400)
         for transcript_id in expired:
             try:
-                if deps.transcriber_ is not None and not transcript_id.startswith("local:"):
-                    await deps.transcriber_.delete(transcript_id)
-                await deps.store.forget_transcript(transcript_id)
+                await forget_transcript(deps, transcript_id)
             except Exception:
                 log.warning("retention: could not purge a transcript yet; will retry")
         if expired:

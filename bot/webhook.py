@@ -1,6 +1,6 @@
 """The AssemblyAI webhook: a completed transcript wakes its waiting job, with no polling.
 
-May import: aiohttp, hmac, bot.deps, bot.transcriber (the header name). A call without the right
+A call without the right
 header gets 401 and changes nothing; a duplicate gets 200 and changes nothing; every call is
 answered at once (no I/O here, well within 10 s). A call for a transcript no job is waiting on
 (the app restarted in between) is acknowledged too: the job's first look after a start reads the
@@ -16,7 +16,7 @@ import logging
 from aiohttp import web
 
 from bot.deps import Deps
-from bot.transcriber import WEBHOOK_HEADER
+from bot.edges.transcriber import WEBHOOK_HEADER
 
 log = logging.getLogger(__name__)
 HEADER = WEBHOOK_HEADER

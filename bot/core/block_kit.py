@@ -3,10 +3,9 @@ section, context, button and plain_text shapes every message here is made of.
 
 Safety lives here: all LLM text and every echoed name pass escape_mrkdwn on the way into
 mrkdwn, and plain_text gets look-alike angle brackets, so nothing posted can ping or link.
-bot.core.render builds the messages from these; it re-exports escape_mrkdwn, fallback_text,
-split_text and pack.
+bot.core.render builds the messages from these.
 
-Pure: no I/O. May import: the standard library only.
+Pure: no I/O.
 """
 
 from __future__ import annotations

@@ -166,3 +166,10 @@ def _at(utterance: Utterance, offset: int, length: int) -> int:
     """The time at a character offset, interpolated linearly across the utterance."""
     span = max(0, utterance.end_ms - utterance.start_ms)
     return utterance.start_ms + (span * offset) // max(1, length)
+
+
+def most_relevant(chunks: list[Chunk], question: str) -> str:
+    """For a transcript longer than one call: the chunk sharing most words with the question."""
+    words = {w for w in question.lower().split() if len(w) > 3}
+    best = max(chunks, key=lambda c: sum(w in c.text.lower() for w in words))
+    return best.text

@@ -1,7 +1,7 @@
 """A recap as people read it outside Slack: markdown (the `text` field), terminal text, a .txt.
 
-Pure: imports bot.core only. bot.core.render re-exports these beside the Slack Block Kit
-builders, and reuses the small helpers below so both layouts say the same thing.
+Pure: imports bot.core only. bot.core.render, the Slack Block Kit builders, reuses the small
+helpers below so both layouts say the same thing.
 """
 
 from __future__ import annotations

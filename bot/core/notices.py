@@ -5,8 +5,9 @@ Pure: builds strings and blocks only. Everything echoed from a person is escaped
 
 from __future__ import annotations
 
+from bot.core.block_kit import Block, escape_mrkdwn
 from bot.core.recap import Recap
-from bot.core.render import Block, escape_mrkdwn, status_blocks
+from bot.core.render import forget_button, status_blocks
 from bot.core.transcript import format_timestamp
 
 NOTHING_TO_RECAP = (
@@ -58,25 +59,5 @@ def forget_prompt_blocks(job_id: int) -> list[Block]:
         "Forget this recording? Its transcript and recaps will be deleted "
         "for good, here and at AssemblyAI."
     )
-    blocks.append(
-        {
-            "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": "forget",
-                    "value": str(job_id),
-                    "style": "danger",
-                    "text": {"type": "plain_text", "text": "Forget"},
-                    "confirm": {
-                        "title": {"type": "plain_text", "text": "Forget this recording?"},
-                        "text": {"type": "plain_text", "text": "This cannot be undone."},
-                        "confirm": {"type": "plain_text", "text": "Forget"},
-                        "deny": {"type": "plain_text", "text": "Cancel"},
-                        "style": "danger",
-                    },
-                }
-            ],
-        }
-    )
+    blocks.append({"type": "actions", "elements": [forget_button(job_id)]})
     return blocks

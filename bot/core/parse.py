@@ -4,9 +4,8 @@ The reply is untrusted data: every field is checked, capped or dropped. extract_
 JSON object in a reply wrapped in prose or fences (repairing one cut off by max_tokens);
 recap_from_llm keeps the well-formed items of INTERFACES.md's schema; llm_dict writes a recap
 back in that schema (for <partials>); merge_usage sums the replies' token counts.
-bot.core.recap re-exports these names.
 
-Pure: no I/O. May import: the standard library, json_repair, bot.core.
+Pure: no I/O.
 """
 
 from __future__ import annotations

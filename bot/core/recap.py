@@ -1,22 +1,23 @@
 """The recap object (DESIGN.md's contract): what `--json` prints and what the cache stores.
 
-Pure: no I/O. May import: the standard library, bot.core.parse (lazily, see below).
-Parsing what the LLM returns lives in bot.core.parse; its names still import from here
-(`from bot.core.recap import recap_from_llm`). The re-export is lazy because parse builds
-these classes: importing it at the top would be a cycle.
+Pure: no I/O. Parsing what the LLM returns into these classes is bot.core.parse.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from bot.core.parse import MAX_ITEMS, extract_json, llm_dict, merge_usage, recap_from_llm
 
-__all__ = ["MAX_ITEMS", "ActionItem", "Evidence", "Recap", "Topic", "extract_json", "llm_dict",
-           "merge_usage", "recap_from_llm"]
-_PARSING = {"MAX_ITEMS", "extract_json", "llm_dict", "merge_usage", "recap_from_llm"}
+def new_usage() -> dict[str, int]:
+    """What a run of LLM calls cost; add_usage counts each reply into it."""
+    return {"calls": 0, "input_tokens": 0, "output_tokens": 0}
+
+
+def add_usage(usage: dict[str, int], input_tokens: int, output_tokens: int) -> None:
+    usage["calls"] += 1
+    usage["input_tokens"] += input_tokens
+    usage["output_tokens"] += output_tokens
 
 
 @dataclass
@@ -76,11 +77,3 @@ class Recap:
         known["decision_evidence"] = [Evidence(**e) for e in data.get("decision_evidence") or []]
         return cls(**known)
 
-
-def __getattr__(name: str) -> Any:
-    """The parsing names, from bot.core.parse on first use."""
-    if name in _PARSING:
-        from bot.core import parse
-
-        return getattr(parse, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,7 +23,6 @@ from bot.core.block_kit import (
     pack,
     plain,
     section,
-    split_text,
 )
 from bot.core.markdown import (
     coverage,
@@ -31,21 +30,14 @@ from bot.core.markdown import (
     evidence,
     is_empty,
     item_tail,
-    recap_markdown,
-    recap_terminal,
     stamp,
     topic_heading,
-    transcript_txt,
 )
 from bot.core.prompts import STYLES, Style
 from bot.core.transcript import format_timestamp
 
 if TYPE_CHECKING:
     from bot.core.recap import Recap, Topic
-
-__all__ = ["Block", "SlackMessage", "answer_blocks", "escape_mrkdwn", "fallback_text", "help_text",
-           "pack", "recap_markdown", "recap_messages_blocks", "recap_terminal", "split_text",
-           "status_blocks", "transcript_txt"]
 
 MAX_BLOCKS = 50
 MAX_MESSAGES = 10
@@ -180,16 +172,20 @@ def _footer(recap: Recap, model: str) -> Block:
     return context(*notes)
 
 
-def _buttons(recap: Recap, job_id: int) -> Block:
-    value = str(job_id)
-    restyles = [button(s.label, f"restyle:{s.name}", value) for s in STYLES.values()
-                if s.name != recap.style or recap.instructions]
-    forget = button("Forget", "forget", value, style="danger", confirm={
+def forget_button(job_id: int) -> Block:
+    """Forget, behind Slack's confirm dialog: the one confirmation before deleting for good."""
+    return button("Forget", "forget", str(job_id), style="danger", confirm={
         "title": plain("Forget this recording?", 100),
         "text": plain("Its transcript and recaps are deleted for good, here and at "
                        "AssemblyAI. Posted messages stay.", 300),
         "confirm": plain("Forget", 30), "deny": plain("Cancel", 30), "style": "danger"})
-    elements = [*restyles, button("Transcript", "transcript", value), forget]
+
+
+def _buttons(recap: Recap, job_id: int) -> Block:
+    value = str(job_id)
+    restyles = [button(s.label, f"restyle:{s.name}", value) for s in STYLES.values()
+                if s.name != recap.style or recap.instructions]
+    elements = [*restyles, button("Transcript", "transcript", value), forget_button(job_id)]
     return {"type": "actions", "elements": elements[-25:]}
 
 

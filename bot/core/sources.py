@@ -13,34 +13,11 @@ from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from bot.core.command import (
-    VERBS,
-    RecapCommand,
-    Verb,
     escape,
-    find_links,
-    parse_command,
-    parse_permalink,
 )
 from bot.core.public_url import check_public_url
 from bot.core.transcript_files import TRANSCRIPT_EXTENSIONS
 from bot.errors import SourceRejected
-
-__all__ = [
-    "MEDIA_EXTENSIONS",
-    "VERBS",
-    "RecapCommand",
-    "Source",
-    "Verb",
-    "check_public_url",
-    "escape",
-    "find_links",
-    "is_media_url",
-    "is_page_url",
-    "parse_command",
-    "parse_permalink",
-    "slack_file_source",
-    "url_source",
-]
 
 MEDIA_EXTENSIONS = tuple(
     f".{ext}"

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.recap import (
-    ActionItem,
-    Evidence,
-    Recap,
-    extract_json,
-    llm_dict,
-    merge_usage,
-    recap_from_llm,
-)
+from bot.core.parse import extract_json, llm_dict, merge_usage, recap_from_llm
+from bot.core.recap import ActionItem, Evidence, Recap
 
 REPLY = {
     "tldr": "  The team agreed to ship the beta on March 3.  ",

@@ -7,6 +7,8 @@ import re
 
 from slack_sdk.models.blocks import Block
 
+from bot.core.block_kit import escape_mrkdwn, fallback_text, pack, split_text
+from bot.core.markdown import recap_markdown, recap_terminal, transcript_txt
 from bot.core.prompts import STYLES
 from bot.core.recap import ActionItem, Evidence, Recap, Topic
 from bot.core.render import (
@@ -14,16 +16,9 @@ from bot.core.render import (
     MESSAGE_CHARS,
     SlackMessage,
     answer_blocks,
-    escape_mrkdwn,
-    fallback_text,
     help_text,
-    pack,
-    recap_markdown,
     recap_messages_blocks,
-    recap_terminal,
-    split_text,
     status_blocks,
-    transcript_txt,
 )
 from bot.core.transcript import Utterance
 

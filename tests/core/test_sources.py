@@ -183,15 +183,6 @@ def test_transcript_text_is_a_source_of_its_own_and_survives_a_round_trip() -> N
     assert "Alice: hi" not in repr(source)  # a whole transcript never floods a log line
 
 
-def test_the_guard_and_the_command_parser_are_still_importable_from_sources() -> None:
-    from bot.core import command, public_url, sources
-
-    assert sources.check_public_url is public_url.check_public_url
-    assert sources.parse_command is command.parse_command
-    assert sources.find_links is command.find_links
-    assert sources.RecapCommand is command.RecapCommand
-
-
 # --- Links to media ----------------------------------------------------------------------
 
 

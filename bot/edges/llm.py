@@ -1,0 +1,318 @@
+"""The LLM edge: OpenAI-compatible chat completions over one aiohttp session.
+
+Talks to AssemblyAI's LLM Gateway by default (raw key in `authorization`) or any
+OpenAI-compatible server (`Authorization: Bearer`). Owns what every call needs: a rate
+limit and a concurrency bound shared by all callers of one instance, retries (bot.edges.retry),
+the three error envelopes seen in the wild, and structured output that degrades
+json_schema -> json_object -> schema-in-the-prompt when a server refuses it (llama.cpp).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from bot.core.parse import extract_json
+from bot.core.prompts import schema_instructions
+from bot.core.recap import add_usage, new_usage
+from bot.edges.rate_window import RateWindow, tracing
+from bot.edges.retry import Transient, parse_retry_after, with_retries
+from bot.errors import LLMRejected, RecapError, SummaryFailed
+
+log = logging.getLogger(__name__)
+
+MODES = ("json_schema", "json_object", "plain")
+MAX_TOKENS_CAP = 32000
+FINISH_REASONS = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "tool_use": "tool_calls",
+}
+FORMAT_WORDS = ("response_format", "json_schema", "json_object", "json schema")
+REPAIR = (
+    "Your previous answer was not valid JSON. Reply again with only the JSON object "
+    "that matches the schema: no prose, no code fences."
+)
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One answer: its text, why it stopped (stop | length | ...) and what it cost."""
+
+    text: str
+    finish_reason: str
+    input_tokens: int
+    output_tokens: int
+
+
+class _FormatRefused(Exception):
+    """The server refused the response_format we sent (not the model or the key)."""
+
+
+def _read(text: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """The reply's JSON object; one sharing no key with the schema (an inner object picked
+    out of broken JSON) counts as unreadable too."""
+    data = extract_json(text)
+    expected = set(schema.get("properties") or ())
+    if expected and not expected & set(data):
+        raise ValueError("the JSON object in the reply is not the one the schema describes")
+    return data
+
+
+def error_message(body: str) -> str:
+    """The human part of an error body, whichever of the three envelopes it uses."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return " ".join(body.split())[:200] or "no details"
+    if not isinstance(data, dict):
+        return str(data)[:200]
+    error = data.get("error")
+    if isinstance(error, dict):  # documented {"error": {code, message, metadata}}; OpenAI
+        data = error
+    elif isinstance(error, str):  # auth middleware {"error": "...", "status": "error"}
+        return error
+    metadata = data.get("metadata")
+    details = metadata.get("errors") if isinstance(metadata, dict) else None
+    if details:  # observed {code, message, metadata: {errors: [...]}}
+        return "; ".join(str(d) for d in details)
+    return str(data.get("message") or data)[:200]
+
+
+class LLM:
+    """An OpenAI-compatible chat endpoint, rate-limited and retried. Close with aclose()."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str | None,
+        model: str,
+        bearer: bool,
+        rpm: int = 30,
+        rate_period: float = 60.0,
+        concurrency: int = 8,
+        max_tokens: int = 4000,
+        timeout: float = 120.0,
+        backoff: float = 1.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.max_tokens = max_tokens
+        self.usage = new_usage()
+        self._key = api_key
+        self._headers = {"content-type": "application/json"}
+        if api_key:
+            self._headers["Authorization" if bearer else "authorization"] = (
+                f"Bearer {api_key}" if bearer else api_key
+            )
+        self._window = RateWindow(rpm, rate_period)
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._timeout = timeout
+        self._backoff = backoff
+        self._session: aiohttp.ClientSession | None = None
+        self._not_before = 0.0  # after a 429, every caller waits until then
+        self._mode = MODES[0]
+
+    async def complete(
+        self, messages: list[dict], *, max_tokens: int | None = None, temperature: float = 0.2
+    ) -> Completion:
+        """A free-text answer (follow-ups, custom styles)."""
+        body = {
+            "model": self.model,
+            "messages": messages,
+            "max_tokens": max_tokens or self.max_tokens,
+            "temperature": temperature,
+        }
+        return self._completion(await self._chat(body))
+
+    async def complete_json(
+        self, messages: list[dict], *, schema: dict, name: str, max_tokens: int | None = None
+    ) -> tuple[dict, Completion]:
+        """A JSON object matching `schema`: one retry with more room if cut off, one repair."""
+        limit = max_tokens or self.max_tokens
+        completion = await self._structured(messages, schema, name, limit)
+        if completion.finish_reason == "length" and limit < MAX_TOKENS_CAP:
+            limit = min(2 * limit, MAX_TOKENS_CAP)
+            completion = await self._structured(messages, schema, name, limit)
+        try:
+            return _read(completion.text, schema), completion
+        except ValueError:
+            log.info("The LLM's answer was not JSON; asking once for a repaired answer.")
+        repair = [
+            *messages,
+            {"role": "assistant", "content": completion.text},
+            {"role": "user", "content": REPAIR},
+        ]
+        completion = await self._structured(repair, schema, name, limit)
+        try:
+            return _read(completion.text, schema), completion
+        except ValueError:
+            raise SummaryFailed(
+                f"The LLM's answer could not be read as JSON "
+                f"(model {self.model} at {self.base_url}; check LLM_MODEL and LLM_BASE_URL)."
+            ) from None
+
+    async def check(self) -> tuple[bool, str]:
+        """For `recap doctor`: does a 1-token call work, and which structured output is taken?"""
+        try:
+            await self.complete([{"role": "user", "content": "Say OK."}], max_tokens=1)
+            schema = {
+                "type": "object",
+                "properties": {"ok": {"type": "boolean"}},
+                "required": ["ok"],
+                "additionalProperties": False,
+            }
+            for mode in MODES[:2]:
+                try:
+                    await self._chat(
+                        self._json_body(
+                            [{"role": "user", "content": "Say ok."}], schema, "check", 16, mode
+                        )
+                    )
+                    self._mode = mode
+                    break
+                except _FormatRefused:
+                    self._mode = MODES[MODES.index(mode) + 1]
+        except RecapError as error:
+            return False, error.message
+        return True, (
+            f"model {self.model} at {self.base_url} answers; structured output: "
+            f"{self._mode}{' accepted' if self._mode == 'json_schema' else ''}"
+        )
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def _structured(
+        self, messages: list[dict], schema: dict, name: str, limit: int
+    ) -> Completion:
+        while True:
+            mode = self._mode
+            try:
+                return self._completion(
+                    await self._chat(self._json_body(messages, schema, name, limit, mode))
+                )
+            except _FormatRefused as refusal:
+                if self._mode == mode:  # another call may have moved on already
+                    self._mode = MODES[MODES.index(mode) + 1]
+                    log.info(
+                        "The LLM endpoint refused response_format %s (%s); using %s from now on.",
+                        mode,
+                        refusal,
+                        self._mode,
+                    )
+
+    def _json_body(
+        self, messages: list[dict], schema: dict, name: str, limit: int, mode: str
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "max_tokens": limit,
+            "temperature": 0,
+        }
+        if mode == "json_schema":
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": name, "schema": schema, "strict": True},
+            }
+        elif mode == "json_object":
+            body["response_format"] = {"type": "json_object"}
+        else:
+            last = dict(messages[-1])
+            last["content"] = f"{last.get('content') or ''}\n\n{schema_instructions(schema)}"
+            body["messages"] = [*messages[:-1], last]
+        return body
+
+    async def _chat(self, body: dict[str, Any]) -> dict[str, Any]:
+        return await with_retries(
+            lambda: self._post(body), service="The LLM endpoint", backoff=self._backoff
+        )
+
+    async def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(trace_configs=[tracing()])
+        loop = asyncio.get_running_loop()
+        async with self._semaphore:
+            slot = await self._window.acquire()
+            if (pause := self._not_before - loop.time()) > 0:
+                await asyncio.sleep(pause)
+            try:
+                async with self._session.post(
+                    f"{self.base_url}/chat/completions",
+                    json=body,
+                    headers=self._headers,
+                    timeout=aiohttp.ClientTimeout(total=self._timeout),
+                    trace_request_ctx=slot,
+                ) as response:
+                    status, text = response.status, await response.text()
+                    retry_after = parse_retry_after(response.headers.get("retry-after"))
+            except TimeoutError:
+                raise Transient(f"no answer within {self._timeout:g} s") from None
+            except aiohttp.ClientError as error:
+                raise Transient(f"connection failed: {type(error).__name__}") from None
+        if status == 200:
+            try:
+                return json.loads(text)
+            except ValueError:
+                raise Transient("an unreadable answer") from None
+        message = self._scrub(error_message(text))
+        if status == 429:
+            if retry_after is not None:
+                self._not_before = max(self._not_before, loop.time() + retry_after)
+            raise Transient("HTTP 429", retry_after)
+        if (
+            "response_format" in body
+            and status in (400, 422, 500)
+            and any(word in text.lower() for word in FORMAT_WORDS)
+        ):
+            raise _FormatRefused(message)
+        if status >= 500 or status == 408:
+            raise Transient(f"HTTP {status}", retry_after)
+        raise self._rejected(status, message)
+
+    def _rejected(self, status: int, message: str) -> LLMRejected:
+        where = f"The LLM endpoint {self.base_url} (LLM_BASE_URL)"
+        if status in (401, 403):
+            return LLMRejected(
+                f"{where} rejected the API key (HTTP {status}: {message}). Check LLM_API_KEY."
+            )
+        if "model" in message.lower() or status == 404:
+            return LLMRejected(
+                f"{where} rejected model '{self.model}' (HTTP {status}: "
+                f"{message}). Check LLM_MODEL and LLM_BASE_URL."
+            )
+        return LLMRejected(
+            f"{where} rejected the request (HTTP {status}: {message}) for "
+            f"model '{self.model}'. Check LLM_MODEL and LLM_BASE_URL."
+        )
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._key, "***") if self._key else text
+
+    def _completion(self, data: dict[str, Any]) -> Completion:
+        try:
+            choice = data["choices"][0]
+            content = choice["message"].get("content") or ""
+        except (KeyError, IndexError, TypeError, AttributeError):
+            raise SummaryFailed(
+                f"The LLM endpoint answered without a reply "
+                f"(model {self.model} at {self.base_url}; check LLM_MODEL and LLM_BASE_URL)."
+            ) from None
+        if isinstance(content, list):  # [{"type": "text", "text": ...}]
+            content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+        raw = choice.get("finish_reason") or "stop"
+        usage = data.get("usage") or {}
+        tokens_in = int(usage.get("input_tokens") or usage.get("prompt_tokens") or 0)
+        tokens_out = int(usage.get("output_tokens") or usage.get("completion_tokens") or 0)
+        add_usage(self.usage, tokens_in, tokens_out)
+        return Completion(str(content), FINISH_REASONS.get(raw, raw), tokens_in, tokens_out)

@@ -1,0 +1,158 @@
+"""The Slack Web API edge: every Web API method Recap calls goes through SlackAPI.
+
+One place owns what each call needs: the base URL (SLACK_API_URL), retries on 429 (honouring
+Retry-After), 5xx and dropped connections, the never-unfurl rule for every post (links in a
+recap are people's, not Recap's), and the one sentence a refusal becomes (SlackRefused, with
+Slack's error code). Nothing else in bot/ calls a Web API method or catches SlackApiError.
+Bolt is handed `client` so its own calls (auth, ack responses) share the same settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import AsyncIterator
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.jitter import Jitter
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.errors import SlackRefused
+
+log = logging.getLogger(__name__)
+Block = dict[str, Any]
+
+
+class _Jitter(Jitter):
+    """slack_sdk's RandomJitter adds up to 1 s; this adds up to `scale` seconds."""
+
+    def __init__(self, scale: float) -> None:
+        self.scale = scale
+
+    def recalculate(self, duration: float) -> float:
+        return duration + random.random() * self.scale
+
+
+def web_client(token: str, base_url: str, backoff: float) -> AsyncWebClient:
+    """429s wait the Retry-After Slack sends; the others back off from `backoff` / 2 (0.5 s,
+    slack_sdk's own default), doubling, plus up to `backoff` of jitter."""
+    interval = BackoffRetryIntervalCalculator(backoff_factor=backoff / 2, jitter=_Jitter(backoff))
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=3, interval_calculator=interval),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncServerErrorRetryHandler(max_retry_count=3, interval_calculator=interval),
+        ],
+    )
+
+
+def _refused(error: SlackApiError, doing: str) -> SlackRefused:
+    response = error.response
+    code = str((response.get("error") if response is not None else None) or "no reason given")
+    return SlackRefused(code, f"Slack refused to {doing} ({code}).")
+
+
+class SlackAPI:
+    """Recap's Slack: named for what Recap does, each method one Web API call (or a few)."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    @classmethod
+    def connect(cls, token: str, base_url: str, backoff: float = 1.0) -> SlackAPI:
+        return cls(web_client(token, base_url, backoff))
+
+    async def _call(self, doing: str, method: str, **args: Any) -> Any:
+        try:
+            return await getattr(self.client, method.replace(".", "_"))(**_drop_none(args))
+        except SlackApiError as error:
+            raise _refused(error, doing) from None
+
+    async def post(self, channel: str, text: str, *, thread_ts: str | None = None,
+                   blocks: list[Block] | None = None) -> str:
+        """A message (in a thread when thread_ts is given); its ts. Never unfurls."""
+        reply = await self._call("post the message", "chat.postMessage", channel=channel,
+                                 thread_ts=thread_ts, text=text, blocks=blocks,
+                                 unfurl_links=False, unfurl_media=False)
+        return str(reply["ts"])
+
+    async def update(self, channel: str, ts: str, text: str, *,
+                     blocks: list[Block] | None = None) -> None:
+        await self._call("update the message", "chat.update", channel=channel, ts=ts,
+                         text=text, blocks=blocks)
+
+    async def react(self, channel: str, ts: str, name: str, *, remove: str | None = None) -> None:
+        """Reactions are decoration: a refusal (already_reacted, no_reaction) is logged only."""
+        for method, emoji in (("reactions.remove", remove), ("reactions.add", name)):
+            if emoji is None:
+                continue
+            try:
+                await getattr(self.client, method.replace(".", "_"))(
+                    channel=channel, timestamp=ts, name=emoji)
+            except SlackApiError as error:
+                log.debug("%s %s: %s", method, emoji, error.response.get("error"))
+
+    async def replies(self, channel: str, ts: str, *, limit: int = 200) -> AsyncIterator[Block]:
+        """Every message of a thread, its parent first, page by page."""
+        cursor = None
+        while True:
+            try:
+                page = await self.client.conversations_replies(
+                    channel=channel, ts=ts, limit=limit, cursor=cursor)
+            except SlackApiError as error:
+                raise _refused(error, "read the thread") from None
+            for message in page.get("messages") or []:
+                yield message
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor or limit == 1:
+                return
+
+    async def thread_parent(self, channel: str, ts: str) -> Block:
+        """The message a thread hangs under ({} when Slack has none to show)."""
+        async for message in self.replies(channel, ts, limit=1):
+            return message
+        return {}
+
+    async def file_info(self, file_id: str) -> Block:
+        try:
+            reply = await self.client.files_info(file=file_id)
+        except SlackApiError as error:
+            raise _refused(error, "describe the file") from None
+        return dict(reply["file"])
+
+    async def upload_text(self, channel: str, thread_ts: str | None, *, filename: str,
+                          title: str, content: str) -> None:
+        """A text file in the thread (files.getUploadURLExternal + completeUploadExternal)."""
+        try:
+            await self.client.files_upload_v2(channel=channel, thread_ts=thread_ts,
+                                              filename=filename, title=title, content=content)
+        except SlackApiError as error:
+            raise _refused(error, "take the file upload") from None
+
+    async def whoami(self) -> tuple[Block, str | None]:
+        """auth.test, and the token's scopes from the x-oauth-scopes header (None: not sent)."""
+        try:
+            reply = await self.client.auth_test()
+        except SlackApiError as error:
+            raise _refused(error, "accept SLACK_BOT_TOKEN") from None
+        scopes = next((v for k, v in reply.headers.items() if k.lower() == "x-oauth-scopes"),
+                      None)
+        return dict(reply.data) if isinstance(reply.data, dict) else {}, scopes
+
+    async def aclose(self) -> None:
+        session = getattr(self.client, "session", None)
+        if session is not None and not session.closed:
+            await session.close()
+
+
+def _drop_none(args: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in args.items() if v is not None}

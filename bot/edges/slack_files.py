@@ -1,0 +1,196 @@
+"""Slack file downloads: the only code that sends the bot token to a file host.
+
+The token goes only to Slack's own hosts (slack_file_hosts), never across a redirect to
+any other host; redirects are followed by hand for that reason. The bytes are streamed
+(memory stays flat for a 2 GB file) and checked as they pass: a size over the limit is
+refused before reading, a stream that runs past it is cut, and the web page Slack answers
+with when it will not hand over a file is recognised before a single byte is passed on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import aiohttp
+from yarl import URL
+
+from bot.edges.retry import Transient, with_retries
+from bot.errors import DownloadFailed, SourceRejected
+
+MAX_REDIRECTS = 3
+SNIFF_BYTES = 64
+REDIRECTS = (301, 302, 303, 307, 308)
+HTML_PAGE = (
+    "Slack did not let Recap download the file (it answered with a web page); check that "
+    "the app has the files:read scope and is in this channel."
+)
+
+
+@dataclass
+class Download:
+    """An open download: its announced size (None if not sent) and its bytes, once."""
+
+    size: int | None
+    content_type: str
+    chunks: AsyncIterator[bytes]
+
+
+def slack_file_hosts(slack_api_url: str) -> set[str]:
+    """Hosts that may receive the bot token: Slack's, plus SLACK_API_URL's (with its port)."""
+    api = urlsplit(slack_api_url)
+    own = api.hostname or "slack.com"
+    return {
+        "files.slack.com",
+        "slack.com",
+        "*.slack.com",
+        "slack-files.com",
+        f"{own}:{api.port}" if api.port else own,
+    }
+
+
+def is_allowed(url: str, allowed_hosts: Collection[str]) -> bool:
+    """Whether `url` is http(s) on one of `allowed_hosts` ("host", "host:port", "*.domain")."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return False
+    host = (parts.hostname or "").rstrip(".").lower()
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    for entry in allowed_hosts:
+        allowed = urlsplit(f"//{entry.lower()}")
+        name = allowed.hostname or ""
+        if allowed.port is not None and allowed.port != port:
+            continue
+        if allowed.port is None and parts.port not in (None, 80, 443):
+            continue
+        if host == name or (name.startswith("*.") and host.endswith(name[1:])):
+            return True
+    return False
+
+
+def _too_big(max_bytes: int) -> SourceRejected:
+    return SourceRejected(f"This file is over the {max_bytes / 1048576:g} MB limit.")
+
+
+@asynccontextmanager
+async def open_download(
+    session: aiohttp.ClientSession,
+    url: str,
+    *,
+    token: str,
+    allowed_hosts: Collection[str],
+    max_bytes: int,
+    chunk_size: int = 1 << 20,
+    backoff: float = 1.0,
+) -> AsyncIterator[Download]:
+    """Open `url` with the bot token; opening is retried (429, 5xx, dropped connections)."""
+    if not is_allowed(url, allowed_hosts):
+        raise SourceRejected(
+            "This file is not on a Slack file host, so Recap will not "
+            "download it with its Slack token."
+        )
+    response, first = await with_retries(
+        lambda: _open(session, url, token, allowed_hosts, max_bytes, chunk_size),
+        service="Slack's file host",
+        backoff=backoff,
+    )
+    try:
+        yield Download(
+            response.content_length,
+            response.content_type,
+            _chunks(response, first, max_bytes, chunk_size),
+        )
+    finally:
+        response.close()
+
+
+async def _open(
+    session: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    allowed_hosts: Collection[str],
+    max_bytes: int,
+    chunk_size: int,
+) -> tuple[aiohttp.ClientResponse, bytes]:
+    """One attempt: follow redirects inside Slack, check the answer, sniff the first bytes."""
+    current = url
+    for _ in range(MAX_REDIRECTS + 1):
+        if not is_allowed(current, allowed_hosts):  # checked before the token leaves
+            raise DownloadFailed(
+                "Slack redirected the download away from its own file "
+                "hosts, so Recap stopped rather than send its token there."
+            )
+        try:
+            response = await session.get(
+                current,
+                headers={"Authorization": f"Bearer {token}"},
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=None, connect=30, sock_read=120),
+            )
+        except TimeoutError:
+            raise Transient("timed out") from None
+        except aiohttp.ClientError as error:
+            raise Transient(f"connection failed: {type(error).__name__}") from None
+        if response.status not in REDIRECTS:
+            try:
+                return response, await _check(response, max_bytes, chunk_size)
+            except BaseException:
+                response.close()
+                raise
+        location = response.headers.get("Location", "")
+        response.close()
+        current = str(URL(current).join(URL(location)))
+    raise DownloadFailed("Slack redirected the download too many times; try again later.")
+
+
+async def _check(response: aiohttp.ClientResponse, max_bytes: int, chunk_size: int) -> bytes:
+    """Refuse a bad answer before any byte is passed on; return the bytes already read."""
+    status = response.status
+    if status == 429 or status >= 500:
+        raise Transient(f"HTTP {status}")
+    if status != 200:
+        raise DownloadFailed(
+            f"Slack refused the download (HTTP {status}); check that the app "
+            "has the files:read scope and is in this channel."
+        )
+    if (response.content_length or 0) > max_bytes:
+        raise _too_big(max_bytes)
+    if response.content_type == "text/html":
+        raise DownloadFailed(HTML_PAGE)
+    first = b""
+    try:
+        while len(first) < SNIFF_BYTES and (piece := await response.content.read(chunk_size)):
+            first += piece
+    except TimeoutError:
+        raise Transient("timed out") from None
+    except aiohttp.ClientError as error:
+        raise Transient(f"connection failed: {type(error).__name__}") from None
+    if first.lstrip()[:9].lower().startswith((b"<!doctype", b"<html")):
+        raise DownloadFailed(HTML_PAGE)
+    return first
+
+
+async def _chunks(
+    response: aiohttp.ClientResponse, first: bytes, max_bytes: int, chunk_size: int
+) -> AsyncIterator[bytes]:
+    """The body as it arrives; past `max_bytes` it stops with SourceRejected."""
+    seen = len(first)
+    if seen > max_bytes:
+        raise _too_big(max_bytes)
+    if first:
+        yield first
+    try:
+        async for piece in response.content.iter_chunked(chunk_size):
+            seen += len(piece)
+            if seen > max_bytes:
+                raise _too_big(max_bytes)
+            yield piece
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise DownloadFailed(
+            f"The download from Slack broke off ({type(error).__name__}); try again."
+        ) from None

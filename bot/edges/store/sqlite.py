@@ -1,0 +1,340 @@
+"""The SQLite store: the only module that writes SQL (sqlite-utils, with migrations).
+
+Why one thread: the app is asyncio and SQLite blocks. Every public method is async and runs its
+body on the Store's single worker thread, which owns the connection. That serialises this
+process's writes (no "database is locked" however many jobs run), keeps disk waits off the event
+loop, and each statement commits on its own (no long transactions). The public methods are the
+whole interface: a PostgreSQL backend can replace this class method for method.
+
+The tables are described in bot/store/schema.py. PRAGMAs: WAL, busy_timeout, secure_delete
+(forgotten text is zeroed, not left in free pages), foreign_keys, synchronous=NORMAL (safe
+against a killed process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Coroutine, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from sqlite_utils import Database
+from sqlite_utils.db import NotFoundError
+
+from bot.core.recap import Recap
+from bot.core.transcript import Transcript
+from bot.edges.store.rows import (
+    Job,
+    changed,
+    check_key,
+    first_row,
+    job_columns,
+    job_from_row,
+    recap_from_row,
+    thread_key,
+    upsert,
+)
+from bot.edges.store.schema import FINISHED_STATES, immediate, migrate
+
+BUSY_TIMEOUT_MS = 5000
+SEEN_TTL_S = 7 * 24 * 3600
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _on_worker(
+    body: Callable[Concatenate[Store, P], R],
+) -> Callable[Concatenate[Store, P], Coroutine[Any, Any, R]]:
+    """Make a blocking method async: its body runs on the store's one worker thread."""
+
+    @functools.wraps(body)
+    async def method(self: Store, *args: P.args, **kwargs: P.kwargs) -> R:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._executor, functools.partial(body, self, *args, **kwargs)
+        )
+
+    return method
+
+
+class Store:
+    """Recordings, transcripts, recaps, jobs, follow-ups: open once, share, close at shutdown."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+        self._db: Database
+        self._closed = False
+
+    @classmethod
+    async def open(cls, path: str) -> Store:
+        """Connect on the worker thread and bring the schema up to date."""
+        store = cls(str(path))
+        await store._connect()
+        return store
+
+    @_on_worker
+    def _connect(self) -> None:
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        self._db = Database(conn)
+        for pragma in (f"busy_timeout = {BUSY_TIMEOUT_MS}", "secure_delete = ON",
+                       "foreign_keys = ON", "synchronous = NORMAL"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._db.enable_wal()
+        migrate(self._db)
+
+    async def close(self) -> None:
+        """Close the connection (SQLite checkpoints the WAL) and stop the worker thread."""
+        if not self._closed:
+            self._closed = True
+            await self._close()
+            self._executor.shutdown(wait=True)
+
+    @_on_worker
+    def _close(self) -> None:
+        self._db.close()
+
+    # transcripts
+
+    @_on_worker
+    def find_transcript(self, source_key: str) -> Transcript | None:
+        """The cached transcript of this recording: the reason a new style never re-transcribes."""
+        row = next(self._db.query(
+            "SELECT t.data FROM recordings r JOIN transcripts t ON t.id = r.transcript_id "
+            "WHERE r.source_key = ?", [source_key]), None)
+        return Transcript.from_dict(json.loads(row["data"])) if row else None
+
+    @_on_worker
+    def get_transcript(self, transcript_id: str) -> Transcript | None:
+        row = first_row(self._db, "transcripts", "id = ?", [transcript_id], select="data")
+        return Transcript.from_dict(json.loads(row["data"])) if row else None
+
+    @_on_worker
+    def save_transcript(self, source_key: str, team_id: str, name: str,
+                        transcript: Transcript) -> None:
+        check_key(source_key, team_id)
+        now = time.time()
+        with immediate(self._db):
+            upsert(self._db, "transcripts", "id", {
+                "id": transcript.id, "team_id": team_id, "data": json.dumps(transcript.to_dict()),
+                "duration_ms": transcript.duration_ms, "language": transcript.language,
+                "created_at": now})
+            upsert(self._db, "recordings", "source_key", {
+                "source_key": source_key, "team_id": team_id, "name": name,
+                "transcript_id": transcript.id, "created_at": now})
+
+    @_on_worker
+    def link_recording(self, source_key: str, team_id: str, name: str,
+                       transcript_id: str) -> None:
+        """Remember a submitted, unfinished transcript id, so a restart or retry reuses it."""
+        check_key(source_key, team_id)
+        upsert(self._db, "recordings", "source_key", {
+            "source_key": source_key, "team_id": team_id, "name": name,
+            "transcript_id": transcript_id, "created_at": time.time()})
+
+    @_on_worker
+    def find_transcript_id(self, source_key: str) -> str | None:
+        row = first_row(self._db, "recordings", "source_key = ?", [source_key],
+                        select="transcript_id")
+        return row["transcript_id"] if row else None
+
+    # recaps
+
+    @_on_worker
+    def find_recap(self, cache_key: str) -> tuple[int, Recap] | None:
+        row = first_row(self._db, "recaps", "cache_key = ?", [cache_key])
+        return (row["id"], recap_from_row(row)) if row else None
+
+    @_on_worker
+    def save_recap(self, cache_key: str, *, transcript_id: str, team_id: str, style: str,
+                   recap: Recap) -> int:
+        """Store (or replace, keeping its id) the recap for this cache key; returns its id."""
+        judge = json.dumps(recap.judge) if recap.judge is not None else None
+        with immediate(self._db):
+            upsert(self._db, "recaps", "cache_key", {
+                "cache_key": cache_key, "transcript_id": transcript_id, "team_id": team_id,
+                "style": style, "data": json.dumps(recap.to_dict()), "judge": judge,
+                "created_at": time.time()})
+            row = first_row(self._db, "recaps", "cache_key = ?", [cache_key], select="id")
+        assert row is not None
+        return int(row["id"])
+
+    @_on_worker
+    def get_recap(self, recap_id: int) -> Recap | None:
+        row = first_row(self._db, "recaps", "id = ?", [recap_id])
+        return recap_from_row(row) if row else None
+
+    @_on_worker
+    def save_judge(self, recap_id: int, verdict: dict[str, Any]) -> None:
+        """Attach the judge's verdict; a recap forgotten meanwhile stays forgotten."""
+        self._db.execute("UPDATE recaps SET judge = ? WHERE id = ?",
+                         [json.dumps(verdict), recap_id])
+
+    # jobs
+
+    @_on_worker
+    def create_job(self, *, dedupe_key: str, team_id: str, **fields: Any) -> tuple[Job, bool]:
+        """The job for this dedupe key, and whether this call created it (a retried event: no)."""
+        now = time.time()
+        row = {**job_columns(fields), "dedupe_key": dedupe_key, "team_id": team_id,
+               "created_at": now, "updated_at": now}
+        created = changed(self._db, lambda: self._db.table("jobs").insert(row, ignore=True))
+        jobs = self._jobs("dedupe_key = ?", [dedupe_key])
+        if not jobs:
+            raise ValueError(f"job {dedupe_key!r} was not stored (a required field missing?)")
+        return jobs[0], created
+
+    @_on_worker
+    def get_job(self, job_id: int) -> Job | None:
+        jobs = self._jobs("id = ?", [job_id])
+        return jobs[0] if jobs else None
+
+    @_on_worker
+    def update_job(self, job_id: int, **fields: Any) -> Job:
+        """Write the given fields now (each step is stored before the next one starts)."""
+        try:
+            self._db.table("jobs").update(
+                job_id, {**job_columns(fields), "updated_at": time.time()})
+        except NotFoundError:
+            raise LookupError(f"no job {job_id}") from None
+        return self._jobs("id = ?", [job_id])[0]
+
+    @_on_worker
+    def claim_job(self, job_id: int, from_states: Iterable[str], to_state: str) -> bool:
+        """Compare-and-set the state: True for exactly one caller, so no job runs twice."""
+        olds = [from_states] if isinstance(from_states, str) else list(from_states)
+        job_columns({"state": to_state})
+        cursor = self._db.execute(
+            f"UPDATE jobs SET state = ?, updated_at = ? WHERE id = ? "
+            f"AND state IN ({', '.join('?' * len(olds))})",
+            [to_state, time.time(), job_id, *olds])
+        return cursor.rowcount == 1
+
+    def _jobs(self, where: str, args: list[Any], **kw: Any) -> list[Job]:
+        return [job_from_row(row) for row in self._db.table("jobs").rows_where(where, args, **kw)]
+
+    @_on_worker
+    def unfinished_jobs(self) -> list[Job]:
+        """Jobs to resume after a restart, oldest first."""
+        return self._jobs("state NOT IN (?, ?)", list(FINISHED_STATES), order_by="id")
+
+    @_on_worker
+    def find_job_by_thread(self, team_id: str, channel: str, thread_ts: str) -> Job | None:
+        jobs = self._jobs("team_id = ? AND channel = ? AND (thread_ts = ? OR message_ts = ?)",
+                          [team_id, channel, thread_ts, thread_ts], order_by="id DESC", limit=1)
+        return jobs[0] if jobs else None
+
+    @_on_worker
+    def latest_job_in_channel(self, team_id: str, channel: str) -> Job | None:
+        """What `/recap <verb>` without a link means: the channel's most recent recording."""
+        jobs = self._jobs("team_id = ? AND channel = ?", [team_id, channel],
+                          order_by="id DESC", limit=1)
+        return jobs[0] if jobs else None
+
+    @_on_worker
+    def find_jobs_by_transcript(self, transcript_id: str) -> list[Job]:
+        return self._jobs("transcript_id = ?", [transcript_id], order_by="id")
+
+    # follow-ups and idempotency
+
+    @_on_worker
+    def add_followup(self, job_id: int, question: str, answer: str) -> None:
+        self._db.table("followups").insert(
+            {"job_id": job_id, "question": question, "answer": answer, "created_at": time.time()})
+
+    @_on_worker
+    def followups(self, job_id: int) -> list[tuple[str, str]]:
+        """Earlier questions and answers in the thread, oldest first (the LLM's context)."""
+        rows = self._db.table("followups").rows_where(
+            "job_id = ?", [job_id], order_by="id", select="question, answer")
+        return [(r["question"], r["answer"]) for r in rows]
+
+    @_on_worker
+    def thread_followups(self, team_id: str, channel: str,
+                         thread_ts: str) -> list[tuple[str, str]]:
+        """A thread's questions and answers across its jobs (a restyle is a job of its own)."""
+        rows = self._db.query(
+            "SELECT f.question, f.answer FROM followups f JOIN jobs j ON j.id = f.job_id "
+            "WHERE j.team_id = ? AND j.channel = ? AND j.thread_ts = ? ORDER BY f.id",
+            [team_id, channel, thread_ts])
+        return [(r["question"], r["answer"]) for r in rows]
+
+    @_on_worker
+    def mark_seen(self, key: str) -> bool:
+        """True the first time a key is seen: Slack's retries and duplicates do nothing."""
+        now = time.time()
+        self._db.table("seen").delete_where("created_at < ?", [now - SEEN_TTL_S])
+        seen = self._db.table("seen")
+        return changed(self._db, lambda: seen.insert({"key": key, "created_at": now}, ignore=True))
+
+    # privacy
+
+    @_on_worker
+    def forget_transcript(self, transcript_id: str) -> list[str]:
+        """Delete the transcript and all that quotes it; returns the recordings' source keys.
+
+        secure_delete zeroes the freed pages and the checkpoint empties the WAL, so the text
+        does not linger in the files either.
+        """
+        with immediate(self._db):
+            keys = [r["source_key"] for r in self._db.table("recordings").rows_where(
+                "transcript_id = ?", [transcript_id], select="source_key")]
+            threads = self._db.query(
+                "SELECT DISTINCT team_id, channel, thread_ts FROM jobs WHERE transcript_id = ? "
+                "AND thread_ts IS NOT NULL", [transcript_id])
+            self._db.table("forgotten").insert_all(
+                [{"key": thread_key(t['team_id'], t['channel'], t['thread_ts']),
+                  "created_at": time.time()} for t in threads], ignore=True)
+            for table, column in [("jobs", "transcript_id"), ("recaps", "transcript_id"),
+                                  ("recordings", "transcript_id"), ("transcripts", "id")]:
+                self._db.table(table).delete_where(f"{column} = ?", [transcript_id])
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        return keys
+
+    @_on_worker
+    def expired_transcripts(self, older_than: float) -> list[str]:
+        """Transcript ids stored before `older_than`, and old submissions that never finished."""
+        rows = self._db.query(
+            "SELECT id FROM transcripts WHERE created_at < :t UNION "
+            "SELECT r.transcript_id FROM recordings r LEFT JOIN transcripts t "
+            "ON t.id = r.transcript_id WHERE t.id IS NULL AND r.transcript_id IS NOT NULL "
+            "AND r.created_at < :t", {"t": older_than})
+        return [r["id"] for r in rows]
+
+    @_on_worker
+    def forget_job(self, job_id: int) -> None:
+        """Delete one job that never got a transcript (its follow-ups go with it)."""
+        with immediate(self._db):
+            for t in self._db.query("SELECT team_id, channel, thread_ts FROM jobs WHERE id = ? "
+                                    "AND thread_ts IS NOT NULL", [job_id]):
+                self._db.table("forgotten").insert(
+                    {"key": thread_key(t['team_id'], t['channel'], t['thread_ts']),
+                     "created_at": time.time()}, ignore=True)
+            self._db.table("jobs").delete_where("id = ?", [job_id])
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+    @_on_worker
+    def is_forgotten(self, team_id: str, channel: str, thread_ts: str) -> bool:
+        """Whether this thread's recording was deleted (forget, retention)."""
+        key = thread_key(team_id, channel, thread_ts)
+        return first_row(self._db, "forgotten", "key = ?", [key], select="key") is not None
+
+    # meta
+
+    @_on_worker
+    def get_meta(self, key: str) -> str | None:
+        row = first_row(self._db, "meta", "key = ?", [key], select="value")
+        return row["value"] if row else None
+
+    @_on_worker
+    def set_meta(self, key: str, value: str) -> None:
+        upsert(self._db, "meta", "key", {"key": key, "value": value})
+
+    @_on_worker
+    def integrity_ok(self) -> bool:
+        return self._db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]

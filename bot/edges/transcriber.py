@@ -1,0 +1,288 @@
+"""The AssemblyAI edge: upload, submit, poll, fetch and delete transcripts.
+
+Uses the official SDK's async client with settings passed in (never the SDK's global
+settings), so two Transcribers with different keys or hosts can live in one process.
+The SDK does not retry; every call here goes through bot.edges.retry, and SDK errors become
+bot.errors sentences. Completed transcripts leave as bot.core.transcript.Transcript.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import assemblyai as aai
+import httpx
+from assemblyai.prerecorded.v2 import async_api
+
+from bot.core.transcript import Transcript, Utterance
+from bot.edges.retry import Transient, parse_retry_after, with_retries
+from bot.errors import ConfigError, TranscriptionFailed, TranscriptionTimedOut
+
+T = TypeVar("T")
+WEBHOOK_HEADER = "X-Recap-Webhook"
+POLL_LAG_SHARE = 0.05  # how late, as a share of the wait so far, a completion may be noticed
+BIG_BODY = 1 << 20  # bytes of JSON worth decoding in a worker thread
+
+
+@dataclass(frozen=True)
+class Status:
+    """One look at a transcript: queued | processing | completed | error."""
+
+    status: str
+    error: str | None
+    transcript: Transcript | None
+    audio_duration_ms: int | None
+
+
+
+
+def _span(seconds: float) -> str:
+    """A wait in words: "45 minutes", "2 hours", "20 seconds"."""
+    if seconds >= 7200:
+        return f"{seconds / 3600:.0f} hours"
+    if seconds >= 120:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds:.0f} seconds"
+
+
+def _reason(error: aai.types.AssemblyAIError) -> str:
+    """The server's words, without the SDK's "failed to ... <id>:" prefix."""
+    text = str(error)
+    return text.split(": ", 1)[1].strip() if ": " in text else text
+
+
+def transcript_from_json(data: dict[str, Any]) -> Transcript:
+    """A completed transcript's JSON as our Transcript; only the fields Recap reads."""
+    duration_ms = int((data.get("audio_duration") or 0) * 1000)
+    utterances = tuple(
+        Utterance(speaker=str(u["speaker"]), start_ms=int(u["start"]), end_ms=int(u["end"]),
+                  text=str(u["text"]))
+        for u in data.get("utterances") or ()
+    )
+    if not utterances and data.get("text"):  # diarization off or nothing to split: one turn
+        utterances = (Utterance("A", 0, duration_ms, str(data["text"])),)
+    return Transcript(
+        id=str(data["id"]),
+        utterances=utterances,
+        language=str(data.get("language_code") or "en"),
+        duration_ms=duration_ms,
+        speech_model=data.get("speech_model_used"),
+    )
+
+
+def _error_text(response: httpx.Response) -> str:
+    """The `error` field of a JSON error body, else the body itself (as the SDK words it)."""
+    try:
+        return str(response.json()["error"])
+    except (ValueError, KeyError, TypeError):
+        return response.text[:300]
+
+
+class Transcriber:
+    """AssemblyAI's pre-recorded API for one key and host. Close with aclose()."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str,
+        speech_models: Sequence[str],
+        poll_interval: float = 3.0,
+        backoff: float = 1.0,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
+    ) -> None:
+        # construct() skips the SDK's own reading of ASSEMBLYAI_* variables: config.py
+        # is the only reader of the environment.
+        settings = aai.Settings.construct(
+            api_key=api_key,
+            base_url=base_url.rstrip("/"),
+            polling_interval=poll_interval,
+            http_timeout=60.0,
+        )
+        self._client = aai.AsyncClient(settings=settings)
+        self._sdk = aai.AsyncTranscriber(client=self._client)
+        self._http = self._client.http_client
+        self._models = list(speech_models)
+        self._poll = poll_interval
+        self._backoff = backoff
+        self._webhook = (webhook_url, webhook_secret)
+
+    async def upload(
+        self, open_chunks: Callable[[], AsyncIterable[bytes]], size: int | None = None
+    ) -> str:
+        """Stream bytes to /v2/upload; a retry calls `open_chunks` again for a fresh stream."""
+        headers = {"Content-Length": str(size)} if size is not None else None
+
+        async def once() -> str:
+            chunks = open_chunks()
+            try:
+                return await async_api.upload_file(self._http, chunks, headers=headers)
+            finally:  # release the source (e.g. an open Slack download) on any outcome
+                close = getattr(chunks, "aclose", None)
+                if close is not None:
+                    await close()
+
+        return await self._call(once)
+
+    async def upload_file(self, path: str) -> str:
+        """Stream a local file to /v2/upload (the SDK reads it off the event loop)."""
+        return await self._call(lambda: self._sdk.upload_file(path))
+
+    async def submit(self, audio_url: str) -> str:
+        """Create the transcript job; returns its id the moment AssemblyAI answers."""
+        config = aai.TranscriptionConfig(
+            speaker_labels=True, speech_models=self._models, language_detection=True
+        )
+        url, secret = self._webhook
+        if url:
+            config.set_webhook(url, WEBHOOK_HEADER, secret)
+        transcript = await self._call(lambda: self._sdk.submit(audio_url, config))
+        return str(transcript.id)
+
+    async def fetch(self, transcript_id: str) -> Status:
+        """One GET; a completed transcript comes back converted.
+
+        Read as plain JSON, not through the SDK's models: they validate every word (50k
+        objects for 3 hours, about a second of CPU on the event loop), and Recap needs only
+        the utterances. A big body is decoded off the event loop.
+        """
+
+        async def once() -> bytes:
+            response = await self._http.get(f"/v2/transcript/{transcript_id}")
+            if response.status_code != 200:
+                raise aai.types.TranscriptError(
+                    f"failed to retrieve transcript {transcript_id}: {_error_text(response)}",
+                    response.status_code,
+                )
+            return response.content
+
+        body = await self._call(once)
+        big = len(body) > BIG_BODY
+        data = await asyncio.to_thread(json.loads, body) if big else json.loads(body)
+        status = str(data.get("status") or "")
+        duration = data.get("audio_duration")
+        return Status(
+            status=status,
+            error=data.get("error"),
+            transcript=transcript_from_json(data) if status == "completed" else None,
+            audio_duration_ms=int(duration * 1000) if duration else None,
+        )
+
+    async def wait(
+        self,
+        transcript_id: str,
+        *,
+        deadline_s: float,
+        on_poll: Callable[[str], Awaitable[None]] | None = None,
+    ) -> Transcript:
+        """Poll until completed; `on_poll(status)` runs after every look.
+
+        Waits are poll_interval until the job has run for 20 of them, then 5 % of the time
+        it has run so far, at most 5x poll_interval (15 s by default): a finished transcript
+        is noticed within 5 % of its wait (within poll_interval for short jobs), and a job
+        queued for an hour costs a few hundred GETs, not thousands.
+        """
+        started = time.monotonic()
+        give_up = started + deadline_s
+        while True:
+            status = await self.fetch(transcript_id)
+            if on_poll is not None:
+                await on_poll(status.status)
+            if status.status == "completed" and status.transcript is not None:
+                return status.transcript
+            if status.status == "error":
+                raise TranscriptionFailed(
+                    f"AssemblyAI could not transcribe this recording: {status.error}"
+                )
+            left = give_up - time.monotonic()
+            if left <= 0:
+                raise TranscriptionTimedOut(
+                    f"AssemblyAI had not finished transcribing after {_span(deadline_s)}. "
+                    "Press Retry later to pick up the transcript once it is done; "
+                    "the recording will not be transcribed again."
+                )
+            waited = time.monotonic() - started
+            interval = min(5 * self._poll, max(self._poll, POLL_LAG_SHARE * waited))
+            await asyncio.sleep(min(interval, left))
+
+    async def delete(self, transcript_id: str) -> None:
+        """Delete the transcript and its uploaded file at AssemblyAI; already gone is fine."""
+
+        async def once() -> None:
+            try:
+                await async_api.delete_transcript(self._http, transcript_id)
+            except aai.types.AssemblyAIError as error:
+                if error.status_code not in (400, 404):
+                    raise
+            except ValueError:  # deleted, with an answer the SDK's pydantic can't parse
+                pass
+
+        await self._call(once)
+
+    async def check(self) -> tuple[bool, str]:
+        """For `recap doctor`: one cheap authenticated GET."""
+
+        async def once() -> None:
+            response = await self._http.get("/v2/transcript", params={"limit": 1})
+            if response.status_code != 200:
+                try:
+                    reason = str(response.json().get("error"))
+                except ValueError:
+                    reason = response.text[:200]
+                raise aai.types.AssemblyAIError(f"list: {reason}", response.status_code)
+
+        try:
+            await self._call(once)
+        except Exception as error:  # every RecapError carries its sentence
+            return False, getattr(error, "message", str(error))
+        return True, f"AssemblyAI at {self._client.settings.base_url} accepts the key"
+
+    async def aclose(self) -> None:
+        await self._sdk.aclose()
+        await self._client.aclose()
+
+    async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Run one SDK call with retries; map what is left to bot.errors."""
+
+        async def once() -> T:
+            try:
+                return await call()
+            except aai.types.AssemblyAIError as error:
+                code = error.status_code or 0
+                if code == 429 or code >= 500:
+                    raise Transient(f"HTTP {code}", self._retry_after(code)) from None
+                raise
+            except httpx.TimeoutException:
+                raise Transient("timed out") from None
+            except httpx.TransportError as error:
+                raise Transient(f"connection failed: {type(error).__name__}") from None
+
+        try:
+            return await with_retries(once, service="AssemblyAI", backoff=self._backoff)
+        except aai.types.AssemblyAIError as error:
+            raise self._rejected(error) from None
+
+    def _retry_after(self, code: int) -> float | None:
+        # last_response is per client, so only trust it when it is the answer we failed on.
+        last = self._client.last_response
+        if last is None or last.status_code != code:
+            return None
+        return parse_retry_after(last.headers.get("retry-after"))
+
+    @staticmethod
+    def _rejected(error: aai.types.AssemblyAIError) -> Exception:
+        reason = _reason(error)
+        if error.status_code == 401:
+            return ConfigError("AssemblyAI rejected ASSEMBLYAI_API_KEY.")
+        if error.status_code == 403:
+            return ConfigError(
+                f"AssemblyAI refused access ({reason}): the uploaded file belongs to another "
+                "project, so ASSEMBLYAI_API_KEY must be the key of the project that uploaded it."
+            )
+        return TranscriptionFailed(f"AssemblyAI could not transcribe this recording: {reason}")

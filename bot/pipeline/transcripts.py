@@ -1,0 +1,204 @@
+"""Source -> transcript, cached: one recording, one transcription.
+
+A Slack file is streamed from Slack into AssemblyAI's upload, a local file is streamed from
+disk, a public link goes to AssemblyAI as it is, a transcript file is parsed here. The id is
+stored the moment AssemblyAI answers, so a restart resumes by polling it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable
+
+from bot.core.polling import deadline_for
+from bot.core.sources import Source
+from bot.core.transcript import Transcript
+from bot.core.transcript_files import parse_transcript_file
+from bot.deps import Deps
+from bot.edges.slack_files import open_download, slack_file_hosts
+from bot.errors import SourceRejected, TranscriptionFailed
+from bot.pipeline.progress import Progress, ProgressFn, quiet
+
+log = logging.getLogger(__name__)
+SubmittedFn = Callable[[str], Awaitable[None]]
+
+
+async def get_transcript(
+    deps: Deps,
+    source: Source,
+    *,
+    team_id: str = "",
+    progress: ProgressFn = quiet,
+    known_id: str | None = None,
+    on_submitted: SubmittedFn | None = None,
+) -> tuple[Transcript, bool]:
+    """The transcript of `source` and whether it came from the cache.
+
+    One recording, one transcription: the cache, an id submitted earlier (a restart, a second
+    drop) and a per-source lock all stand between a source and a second submission.
+    """
+    async with deps.lock(source.key):
+        cached = await deps.store.find_transcript(source.key)
+        if cached is not None:
+            return cached, True
+        if source.is_transcript:
+            transcript = await _read_transcript_file(deps, source)
+        else:
+            deps.transcriber  # noqa: B018 - without ASSEMBLYAI_API_KEY, say so before uploading
+            transcript_id = known_id or await deps.store.find_transcript_id(source.key)
+            if transcript_id is None:
+                audio_url = await _audio_url(deps, source, progress)
+                # Once AssemblyAI answers the create, its id is stored even if SIGTERM lands.
+                transcript_id = await deps.uninterrupted(
+                    _submit(deps, source, team_id, audio_url, on_submitted)
+                )
+            elif on_submitted is not None:
+                await on_submitted(transcript_id)
+            length = f"{_length(source.duration_ms)} of " if source.duration_ms else ""
+            await progress(Progress("transcribing", f"Transcribing {length}audio"))
+            transcript = await _wait(deps, transcript_id, source.duration_ms)
+        await deps.store.save_transcript(source.key, team_id, source.name, transcript)
+        return transcript, False
+
+
+def _length(ms: int) -> str:
+    """"4 minutes", "1 minute", "16 seconds": a short clip is not "0 minutes" of audio."""
+    short = ms < 60_000
+    count, unit = (max(1, round(ms / 1000)), "second") if short else (round(ms / 60_000), "minute")
+    return f"{count} {unit}{'s' if count != 1 else ''}"
+
+
+async def _submit(
+    deps: Deps, source: Source, team_id: str, audio_url: str, on_submitted: SubmittedFn | None
+) -> str:
+    transcript_id = await deps.transcriber.submit(audio_url)
+    await deps.store.link_recording(source.key, team_id, source.name, transcript_id)
+    if on_submitted is not None:
+        await on_submitted(transcript_id)
+    return transcript_id
+
+
+async def _wait(deps: Deps, transcript_id: str, duration_ms: int | None) -> Transcript:
+    """Poll AssemblyAI; with webhooks, wait for the call and poll only as a late safety net."""
+    deadline = deadline_for(duration_ms, deps.config.poll_interval)
+    if deps.config.public_url:
+        future = deps.completions.setdefault(
+            transcript_id, asyncio.get_running_loop().create_future()
+        )
+        try:
+            # One look first: after a restart the webhook may have come and gone.
+            if (await deps.transcriber.fetch(transcript_id)).status not in ("completed", "error"):
+                await asyncio.wait_for(
+                    asyncio.shield(future), timeout=_safety_delay(deps, duration_ms)
+                )
+        except TimeoutError:
+            log.info("no webhook for transcript %s yet; polling instead", transcript_id)
+        finally:
+            deps.completions.pop(transcript_id, None)
+    return await deps.transcriber.wait(transcript_id, deadline_s=deadline)
+
+
+def _safety_delay(deps: Deps, duration_ms: int | None) -> float:
+    """Well after the expected completion (AssemblyAI takes a fraction of real time)."""
+    return max(20 * deps.config.poll_interval, (duration_ms or 0) / 1000 * 0.5)
+
+
+async def _audio_url(deps: Deps, source: Source, progress: ProgressFn) -> str:
+    """What AssemblyAI fetches: a public URL as it is, else our bytes streamed into /v2/upload."""
+    if source.kind == "url" and source.url:
+        return source.url
+    if source.kind == "path" and source.path:
+        await progress(Progress("uploading", f"Uploading {source.name}"))
+        return await deps.transcriber.upload_file(source.path)
+    if source.kind == "slack_file" and source.url:
+        size = f" ({source.size / 1_048_576:.1f} MB)" if source.size else ""
+        await progress(Progress("downloading", f"Downloading {source.name}{size}"))
+        return await deps.transcriber.upload(await _opened(deps, source), source.size)
+    raise SourceRejected("Recap cannot read this recording.")
+
+
+async def _opened(deps: Deps, source: Source) -> Callable[[], AsyncIterable[bytes]]:
+    """The Slack download opened and checked before AssemblyAI hears of it.
+
+    A file Recap refuses (a redirect away from Slack, a login page, over the size limit) so
+    costs no upload request at all. A retried upload streams the file afresh.
+    """
+    stream = _slack_chunks(deps, source)
+    first = await anext(stream, b"")
+    handed: list[bool] = []
+
+    def open_chunks() -> AsyncIterable[bytes]:
+        if handed:
+            return _slack_chunks(deps, source)
+        handed.append(True)
+        return _Primed(first, stream)
+
+    return open_chunks
+
+
+class _Primed:
+    """`first`, then the rest of an opened stream; aclose() releases it even if never read."""
+
+    def __init__(self, first: bytes, rest: AsyncGenerator[bytes, None]) -> None:
+        self.first, self.rest = first, rest
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        if self.first:
+            yield self.first
+        async for chunk in self.rest:
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self.rest.aclose()
+
+
+async def _slack_chunks(deps: Deps, source: Source) -> AsyncGenerator[bytes, None]:
+    assert source.url is not None
+    async with open_download(
+        deps.http,
+        source.url,
+        token=deps.config.slack_bot_token or "",
+        allowed_hosts=slack_file_hosts(deps.config.slack_api_url),
+        max_bytes=deps.config.max_file_bytes,
+    ) as download:
+        async for chunk in download.chunks:
+            yield chunk
+
+
+# Above this size, parsing takes long enough (~0.1 s+) to stall other jobs: it runs in a thread.
+BIG_TEXT_BYTES = 1_000_000
+
+
+async def _read_transcript_file(deps: Deps, source: Source) -> Transcript:
+    if source.kind == "text" and source.text is not None:
+        raw = source.text.encode()
+    elif source.kind == "path" and source.path:
+        raw = await asyncio.to_thread(_read_capped, source.path, deps.config.max_file_bytes)
+    else:
+        raw = b"".join([c async for c in _slack_chunks(deps, source)])
+    if len(raw) > BIG_TEXT_BYTES:
+        transcript = await asyncio.to_thread(_parse_transcript, source.name, raw)
+    else:
+        transcript = _parse_transcript(source.name, raw)
+    if transcript is None:
+        raise TranscriptionFailed(f"{source.name} has no transcript text Recap can read.")
+    return transcript
+
+
+def _parse_transcript(name: str, raw: bytes) -> Transcript | None:
+    utterances = parse_transcript_file(name, raw.decode("utf-8", errors="replace"))
+    if not utterances:
+        return None
+    end = max(u.end_ms for u in utterances)
+    digest = hashlib.sha256(raw).hexdigest()[:24]
+    return Transcript(id=f"local:{digest}", utterances=tuple(utterances), duration_ms=end)
+
+
+def _read_capped(path: str, limit: int) -> bytes:
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise SourceRejected(f"This transcript file is over the {limit // 1_048_576} MB limit.")
+    return data

@@ -1,0 +1,125 @@
+"""One job's steps: transcript, recap, the recap's messages in the thread, the status, done.
+
+Every step is stored before the next begins, so a crash or SIGTERM resumes where it stopped: a
+submitted transcript is polled by its stored id, the status message is edited (never posted
+again), and recap messages already in the thread are not posted twice. This is the task a
+runner runs (bot.slack_app.runner), in this process or on a worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.core import notices, render
+from bot.core.sources import Source
+from bot.deps import Deps
+from bot.edges.store import Job
+from bot.errors import RecapError, SlackRefused
+from bot.pipeline import get_recap, get_transcript
+from bot.slack_app.status_message import StatusMessage
+
+log = logging.getLogger(__name__)
+
+
+async def run_job(deps: Deps, job_id: int) -> None:
+    """One job, from its last stored step to posted (or failed with its sentence)."""
+    job = await deps.store.get_job(job_id)
+    if job is None or job.finished:
+        return
+    restyle = job.source.get("origin") == "restyle"
+    status = None if restyle else StatusMessage(deps, job)
+    try:
+        if status is not None:
+            await status.show(":hourglass_flowing_sand: Working on it…", final=False)
+            again = "x" if job.attempts else None  # a Retry or a resume: clear an old cross
+            await _react(deps, job, "hourglass_flowing_sand", remove=again)
+        await _work(deps, job, status)
+    except asyncio.CancelledError:
+        log.info("job %s paused at its last stored step; the next start resumes it", job_id)
+        raise
+    except SlackRefused as error:
+        log.warning("job %s: Slack refused a call: %s", job_id, error.code)
+        await _fail(deps, job, status, f"Slack refused to post the recap ({error.code}). "
+                    "Press Retry to try again.")
+    except RecapError as error:
+        await _fail(deps, job, status, error.message)
+    except Exception:
+        log.exception("job %s failed unexpectedly", job_id)
+        await _fail(deps, job, status, notices.UNEXPECTED)
+    finally:
+        if status is not None:
+            status.close()
+
+
+async def _work(deps: Deps, job: Job, status: StatusMessage | None) -> None:
+    source = Source.from_dict(job.source)
+    progress = status.progress if status else None
+
+    async def submitted(transcript_id: str) -> None:
+        await deps.store.update_job(job.id, transcript_id=transcript_id, state="transcribing")
+
+    await deps.store.update_job(job.id, state="transcribing", attempts=job.attempts + 1)
+    transcript, cached = await get_transcript(
+        deps,
+        source,
+        team_id=job.team_id,
+        known_id=job.transcript_id,
+        on_submitted=submitted,
+        **({"progress": progress} if progress else {}),
+    )
+    await deps.store.update_job(job.id, state="summarizing", transcript_id=transcript.id)
+    recap_id, recap, _ = await get_recap(
+        deps,
+        transcript,
+        team_id=job.team_id,
+        style=job.style or "topics",
+        instructions=job.instructions or "",
+        cached_transcript=cached,
+        judge=deps.config.judge,  # JUDGE=on: checked (and rewritten once) before posting
+        **({"progress": progress} if progress else {}),
+    )
+    # recap_id set while still summarizing means "posting": a resumed run checks the thread.
+    posted_before = job.recap_id is not None
+    await deps.store.update_job(job.id, recap_id=recap_id)
+    messages = render.recap_messages_blocks(
+        recap, job_id=job.id, file_name=source.name, model=deps.config.llm_model
+    )
+    there = await _in_thread(deps, job) if posted_before else set()
+    for text, blocks in messages:
+        if text not in there:  # else posted by the run a crash interrupted
+            await deps.slack.post(job.channel, text, thread_ts=job.thread_ts, blocks=blocks)
+    if status is not None:
+        try:
+            await status.show(notices.done_text(recap))
+            await _react(deps, job, "white_check_mark", remove="hourglass_flowing_sand")
+        except SlackRefused as error:  # the recap is there; its status line is decoration
+            log.warning("job %s: status not updated: %s", job.id, error.code)
+    # Last, so a crash before it resumes the job: the steps above are safe to repeat.
+    await deps.store.update_job(job.id, state="posted", error=None)
+
+
+async def _in_thread(deps: Deps, job: Job) -> set[str]:
+    """Texts of Recap's replies after the job's status message: what a crashed run posted."""
+    after = float(job.status_ts or 0)
+    return {str(message.get("text") or "")
+            async for message in deps.slack.replies(job.channel, job.thread_ts or "")
+            if message.get("bot_id") and float(message.get("ts") or 0) > after}
+
+
+async def _fail(deps: Deps, job: Job, status: StatusMessage | None, sentence: str) -> None:
+    await deps.store.update_job(job.id, state="failed", error=sentence)
+    try:
+        if status is not None:
+            await status.show(f":x: {sentence}", failed=True)
+            await _react(deps, job, "x", remove="hourglass_flowing_sand")
+        else:
+            await deps.slack.post(job.channel, f":x: {sentence}", thread_ts=job.thread_ts)
+    except Exception as error:  # Slack itself may be what failed
+        log.warning("could not tell the thread that job %s failed: %s", job.id, error)
+
+
+async def _react(deps: Deps, job: Job, name: str, remove: str | None = None) -> None:
+    """Reactions are decoration: a failure here never fails the job."""
+    if job.message_ts:
+        await deps.slack.react(job.channel, job.message_ts, name, remove=remove)
