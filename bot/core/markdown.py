@@ -57,6 +57,13 @@ def evidence(recap: Recap) -> list[Evidence | None]:
     return found + [None] * (len(recap.decisions) - len(found))
 
 
+def talk_time(recap: Recap) -> str:
+    """`Speakers: Priya 41 % · Marcus 35 %`, from the utterances ('' for one or no speaker)."""
+    if len(recap.speakers) < 2:
+        return ""
+    return "Speakers: " + " · ".join(f"{s['name']} {s['share']} %" for s in recap.speakers)
+
+
 def _topic_md(t: Topic) -> str:
     who = f" ({', '.join(t.speakers)})" if t.speakers else ""
     summary = f" — {t.summary}" if t.summary else ""
@@ -80,6 +87,8 @@ def recap_markdown(recap: Recap) -> str:
         parts.append(f"## Decisions\n{lines}")
     if is_empty(recap):
         parts.append(f"_{empty_note(recap)}_")
+    if talk_time(recap):
+        parts.append(f"_{talk_time(recap)}_")
     if coverage(recap):
         parts.append(f"_{coverage(recap)}_")
     return "\n\n".join(parts)
@@ -111,6 +120,7 @@ def recap_terminal(recap: Recap) -> str:
         out.append("")
     if is_empty(recap):
         out += [empty_note(recap), ""]
+    out += [talk_time(recap)] if talk_time(recap) else []
     out += [coverage(recap)] if coverage(recap) else []
     return "\n".join(out).strip() + "\n"
 

@@ -18,6 +18,7 @@ from bot.core.links import recap_unlinked
 from bot.core.parse import recap_from_llm
 from bot.core.partials import brief, grouped, merged_items
 from bot.core.recap import Recap, add_usage, new_usage
+from bot.core.speakers import talk_stats
 from bot.core.transcript import Transcript
 from bot.deps import Deps
 from bot.errors import TranscriptionFailed
@@ -64,6 +65,7 @@ async def summarize(
     recap.covered_ms = max(transcript.duration_ms, chunks[-1].end_ms)
     recap.chunks = total
     recap.usage = usage
+    recap.speakers = talk_stats(transcript.utterances)
     said = "\n".join([instructions, *(u.text for u in transcript.utterances)])
     return recap_unlinked(ground(recap, transcript.utterances), said)  # no invented links
 
