@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
+from dataclasses import replace
 
 from bot.core import prompts
 from bot.core.chunking import most_relevant
 from bot.core.links import unlinked
 from bot.core.recap import Recap
+from bot.core.speakers import named_utterances
 from bot.core.transcript import Transcript
 from bot.deps import Deps
 from bot.errors import Forgotten
@@ -71,12 +74,16 @@ async def get_recap(
 
 
 async def answer(
-    deps: Deps, transcript_id: str, question: str, history: list[tuple[str, str]]
+    deps: Deps, transcript_id: str, question: str, history: list[tuple[str, str]],
+    names: Mapping[str, str] | None = None,
 ) -> str:
-    """A follow-up grounded in one recording's transcript (and only that one)."""
+    """A follow-up grounded in one recording's transcript (and only that one), speakers by
+    the names people gave them."""
     transcript = await deps.store.get_transcript(transcript_id)
     if transcript is None:
         raise Forgotten("This recording's transcript was deleted, so Recap can't answer about it.")
+    if names:
+        transcript = replace(transcript, utterances=named_utterances(transcript.utterances, names))
     chunks = await chunks_of(transcript, deps.config.chunk_tokens)
     text = chunks[0].text if len(chunks) == 1 else most_relevant(chunks, question)
     completion = await deps.llm.complete(prompts.followup_messages(text, history, question))

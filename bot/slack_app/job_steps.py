@@ -13,6 +13,7 @@ import logging
 
 from bot.core import notices, render
 from bot.core.sources import Source
+from bot.core.speakers import named_recap
 from bot.deps import Deps
 from bot.edges.store import Job
 from bot.errors import RecapError, SlackRefused
@@ -82,13 +83,17 @@ async def _work(deps: Deps, job: Job, status: StatusMessage | None) -> None:
     # recap_id set while still summarizing means "posting": a resumed run checks the thread.
     posted_before = job.recap_id is not None
     await deps.store.update_job(job.id, recap_id=recap_id)
+    names = await deps.store.speaker_names(job.team_id, transcript.id)
+    recap = named_recap(recap, names)  # names people gave earlier recaps of this recording
     messages = render.recap_messages_blocks(
         recap, job_id=job.id, file_name=source.name, model=deps.config.llm_model
     )
-    there = await _in_thread(deps, job) if posted_before else set()
-    for text, blocks in messages:
-        if text not in there:  # else posted by the run a crash interrupted
-            await deps.slack.post(job.channel, text, thread_ts=job.thread_ts, blocks=blocks)
+    there = await _in_thread(deps, job) if posted_before else {}
+    posted = []
+    for text, blocks in messages:  # a text already there was posted by an interrupted run
+        posted.append(there.get(text) or await deps.slack.post(
+            job.channel, text, thread_ts=job.thread_ts, blocks=blocks))
+    await deps.store.update_job(job.id, recap_ts=" ".join(posted))
     if status is not None:
         try:
             await status.show(notices.done_text(recap))
@@ -99,10 +104,10 @@ async def _work(deps: Deps, job: Job, status: StatusMessage | None) -> None:
     await deps.store.update_job(job.id, state="posted", error=None)
 
 
-async def _in_thread(deps: Deps, job: Job) -> set[str]:
-    """Texts of Recap's replies after the job's status message: what a crashed run posted."""
+async def _in_thread(deps: Deps, job: Job) -> dict[str, str]:
+    """Recap's replies after the job's status message (text -> ts): what a crashed run posted."""
     after = float(job.status_ts or 0)
-    return {str(message.get("text") or "")
+    return {str(message.get("text") or ""): str(message.get("ts"))
             async for message in deps.slack.replies(job.channel, job.thread_ts or "")
             if message.get("bot_id") and float(message.get("ts") or 0) > after}
 

@@ -18,6 +18,10 @@ Tables (schema version in PRAGMA user_version; MIGRATIONS run in order, each onc
   forgotten    key PK "<team_id>:<channel>:<thread_ts>", created_at (v2): threads whose recording
                was deleted (forget, retention), so a later question there gets a polite refusal;
                ids only, no content
+  speaker_names (team_id, transcript_id, label) PK, name, channel, created_at (v3): the names
+               people gave diarized speakers (a rename is a row, the transcript keeps its labels);
+               a channel's names are candidates for its next recordings. jobs.recap_ts (v3): the
+               recap messages' ts, space-separated, so a rename edits them in place
 AUTOINCREMENT because ids travel in Slack buttons: a forgotten job's id never names another job.
 Times are REAL unix seconds.
 """
@@ -79,7 +83,17 @@ def _v2_forgotten(db: Database) -> None:
                                  not_null=["created_at"])
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1_tables, _v2_forgotten]
+def _v3_speaker_names(db: Database) -> None:
+    db.table("speaker_names").create(
+        {"team_id": str, "transcript_id": str, "label": str, "name": str, "channel": str,
+         "created_at": float},
+        pk=("team_id", "transcript_id", "label"), not_null=["name", "created_at"],
+    )
+    db.table("speaker_names").create_index(["team_id", "channel"])
+    db.execute("ALTER TABLE jobs ADD COLUMN recap_ts TEXT")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1_tables, _v2_forgotten, _v3_speaker_names]
 
 
 @contextmanager

@@ -272,6 +272,31 @@ class Store:
         seen = self._db.table("seen")
         return changed(self._db, lambda: seen.insert({"key": key, "created_at": now}, ignore=True))
 
+    # speaker names
+
+    @_on_worker
+    def set_speaker_names(self, team_id: str, transcript_id: str, channel: str,
+                          names: dict[str, str]) -> None:
+        now = time.time()
+        self._db.table("speaker_names").upsert_all(
+            [{"team_id": team_id, "transcript_id": transcript_id, "label": label, "name": name,
+              "channel": channel, "created_at": now} for label, name in names.items()],
+            pk=("team_id", "transcript_id", "label"))
+
+    @_on_worker
+    def speaker_names(self, team_id: str, transcript_id: str) -> dict[str, str]:
+        rows = self._db.table("speaker_names").rows_where(
+            "team_id = ? AND transcript_id = ?", [team_id, transcript_id], select="label, name")
+        return {r["label"]: r["name"] for r in rows}
+
+    @_on_worker
+    def channel_speaker_names(self, team_id: str, channel: str, limit: int = 50) -> list[str]:
+        """Names given in this channel, newest first: candidates for its next recordings."""
+        rows = self._db.query(
+            "SELECT name, MAX(created_at) AS at FROM speaker_names WHERE team_id = ? AND "
+            "channel = ? GROUP BY name ORDER BY at DESC LIMIT ?", [team_id, channel, limit])
+        return [r["name"] for r in rows]
+
     # privacy
 
     @_on_worker
@@ -291,6 +316,7 @@ class Store:
                 [{"key": thread_key(t['team_id'], t['channel'], t['thread_ts']),
                   "created_at": time.time()} for t in threads], ignore=True)
             for table, column in [("jobs", "transcript_id"), ("recaps", "transcript_id"),
+                                  ("speaker_names", "transcript_id"),
                                   ("recordings", "transcript_id"), ("transcripts", "id")]:
                 self._db.table(table).delete_where(f"{column} = ?", [transcript_id])
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
