@@ -21,6 +21,12 @@ from bot.slack_app.status_message import StatusMessage
 
 log = logging.getLogger(__name__)
 
+MAX_STARTS = 3  # starts that did not finish a job before it is given up (Retry resets it)
+GAVE_UP = (
+    f"Recap gave up on this recording after {MAX_STARTS} tries that did not finish (Recap was "
+    "stopped or crashed each time). Press Retry to try again."
+)
+
 
 async def run_job(deps: Deps, job_id: int) -> None:
     """One job, from its last stored step to posted (or failed with its sentence)."""
@@ -30,9 +36,14 @@ async def run_job(deps: Deps, job_id: int) -> None:
     restyle = job.source.get("origin") == "restyle"
     status = None if restyle else StatusMessage(deps, job)
     try:
+        if job.attempts >= MAX_STARTS:  # each start crashed or froze: never resume it forever
+            log.warning("job %s: %s starts did not finish it; giving up", job_id, job.attempts)
+            await _fail(deps, job, status, GAVE_UP)
+            return
         if status is not None:
             await status.show(":hourglass_flowing_sand: Working on it…", final=False)
-            again = "x" if job.attempts else None  # a Retry or a resume: clear an old cross
+            # A Retry or a resume (a status exists from an earlier start): clear an old cross.
+            again = "x" if job.attempts or job.status_ts else None
             await _react(deps, job, "hourglass_flowing_sand", remove=again)
         await _work(deps, job, status)
     except asyncio.CancelledError:
