@@ -18,7 +18,7 @@ from bot import config as config_module
 from bot.cli.common import made_recap
 from bot.core import prompts
 from bot.core.judge import verdict_text
-from bot.core.markdown import recap_terminal
+from bot.core.markdown import recap_terminal, shown_markdown
 from bot.errors import RecapError
 
 if TYPE_CHECKING:  # the clients load in the handlers that use them: `recap --help` stays quick
@@ -138,7 +138,8 @@ async def _summarize(args: argparse.Namespace) -> int:
         await made.show(Progress("done", "Recap from the cache" if made.stored else "Done"))
     recap = made.recap
     if args.json:
-        print(json.dumps(recap.to_dict(), indent=2, ensure_ascii=False))
+        shown = {**recap.to_dict(), "text": shown_markdown(recap)}  # with the judge's warning
+        print(json.dumps(shown, indent=2, ensure_ascii=False))
     else:
         print(recap_terminal(recap), end="")  # it ends in its own newline
         if recap.judge is not None:
