@@ -18,7 +18,7 @@ from bot.core.transcript import Transcript
 from bot.core.transcript_files import parse_transcript_file
 from bot.deps import Deps
 from bot.edges.slack_files import open_download, slack_file_hosts
-from bot.errors import SourceRejected, TranscriptionFailed
+from bot.errors import SourceRejected, TranscriptionFailed, TranscriptionTimedOut
 from bot.pipeline.progress import Progress, ProgressFn, quiet
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,9 @@ async def get_transcript(
     """The transcript of `source` and whether it came from the cache.
 
     One recording, one transcription: the cache, an id submitted earlier (a restart, a second
-    drop) and a per-source lock all stand between a source and a second submission.
+    drop) and a per-source lock all stand between a source and a second submission. A
+    transcript that ended in error at AssemblyAI is unlinked from its source, so a later share
+    or Retry submits again; `known_id` (the job's) counts only while the source still links it.
     """
     async with deps.lock(source.key):
         cached = await deps.store.find_transcript(source.key)
@@ -47,7 +49,8 @@ async def get_transcript(
             transcript = await _read_transcript_file(deps, source)
         else:
             deps.transcriber  # noqa: B018 - without ASSEMBLYAI_API_KEY, say so before uploading
-            transcript_id = known_id or await deps.store.find_transcript_id(source.key)
+            linked = await deps.store.find_transcript_id(source.key)
+            transcript_id = known_id if known_id is not None and known_id == linked else linked
             if transcript_id is None:
                 audio_url = await _audio_url(deps, source, progress)
                 # Once AssemblyAI answers the create, its id is stored even if SIGTERM lands.
@@ -58,7 +61,13 @@ async def get_transcript(
                 await on_submitted(transcript_id)
             length = f"{_length(source.duration_ms)} of " if source.duration_ms else ""
             await progress(Progress("transcribing", f"Transcribing {length}audio"))
-            transcript = await _wait(deps, transcript_id, source.duration_ms)
+            try:
+                transcript = await _wait(deps, transcript_id, source.duration_ms)
+            except TranscriptionTimedOut:
+                raise  # still being made: a Retry picks up the same id
+            except TranscriptionFailed:  # ended in error: never a cache hit
+                await deps.store.unlink_recording(source.key, transcript_id)
+                raise
         await deps.store.save_transcript(source.key, team_id, source.name, transcript)
         return transcript, False
 

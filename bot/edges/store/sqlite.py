@@ -138,6 +138,12 @@ class Store:
             "transcript_id": transcript_id, "created_at": time.time()})
 
     @_on_worker
+    def unlink_recording(self, source_key: str, transcript_id: str) -> None:
+        """Drop the source's link to `transcript_id` (one that failed), if it still holds it."""
+        self._db.table("recordings").delete_where(
+            "source_key = ? AND transcript_id = ?", [source_key, transcript_id])
+
+    @_on_worker
     def find_transcript_id(self, source_key: str) -> str | None:
         row = first_row(self._db, "recordings", "source_key = ?", [source_key],
                         select="transcript_id")
