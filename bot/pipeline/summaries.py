@@ -20,10 +20,13 @@ from bot.core.partials import brief, grouped, merged_items
 from bot.core.recap import Recap, add_usage, new_usage
 from bot.core.transcript import Transcript
 from bot.deps import Deps
-from bot.errors import TranscriptionFailed
+from bot.errors import SourceRejected, TranscriptionFailed
 from bot.pipeline.progress import Progress, ProgressFn
 
 T = TypeVar("T")
+# The most parts one recap may be split into (each an LLM call): ten hours of dense speech is
+# about 8 parts at the default CHUNK_TOKENS (24000). Counted before any call is spent.
+MAX_PARTS = 20
 # Above this, chunking takes long enough (~0.1 s+) to stall other jobs: it runs in a thread.
 BIG_TRANSCRIPT_UTTERANCES = 5_000
 
@@ -35,6 +38,12 @@ async def summarize(
     chunks = await chunks_of(transcript, deps.config.chunk_tokens)
     if not chunks:
         raise TranscriptionFailed("The recording has no speech Recap could transcribe.")
+    if len(chunks) > MAX_PARTS:
+        raise SourceRejected(
+            f"This transcript is too long for one recap: it would take {len(chunks)} LLM calls "
+            f"at CHUNK_TOKENS={deps.config.chunk_tokens}, over Recap's limit of {MAX_PARTS} "
+            "(about 10 hours of speech at the default)."
+        )
     usage = new_usage()
 
     async def call(messages: list[dict[str, str]]) -> dict:

@@ -163,14 +163,16 @@ class _Primed:
         await self.rest.aclose()
 
 
-async def _slack_chunks(deps: Deps, source: Source) -> AsyncGenerator[bytes, None]:
+async def _slack_chunks(
+    deps: Deps, source: Source, *, max_bytes: int | None = None
+) -> AsyncGenerator[bytes, None]:
     assert source.url is not None
     async with open_download(
         deps.http,
         source.url,
         token=deps.config.slack_bot_token or "",
         allowed_hosts=slack_file_hosts(deps.config.slack_api_url),
-        max_bytes=deps.config.max_file_bytes,
+        max_bytes=deps.config.max_file_bytes if max_bytes is None else max_bytes,
     ) as download:
         async for chunk in download.chunks:
             yield chunk
@@ -178,15 +180,32 @@ async def _slack_chunks(deps: Deps, source: Source) -> AsyncGenerator[bytes, Non
 
 # Above this size, parsing takes long enough (~0.1 s+) to stall other jobs: it runs in a thread.
 BIG_TEXT_BYTES = 1_000_000
+# Transcript files (.vtt/.srt/.txt) have their own, much smaller limit than recordings: a
+# transcript of AssemblyAI's 10-hour maximum is a few MB of text. (To become a setting.)
+MAX_TRANSCRIPT_MB = 20
+MAX_TRANSCRIPT_BYTES = MAX_TRANSCRIPT_MB * 1_048_576
+
+
+def _transcript_too_big(name: str) -> SourceRejected:
+    del name  # not echoed: the sentence is shown in Slack as it is
+    return SourceRejected(
+        f"This transcript file is over the {MAX_TRANSCRIPT_MB} MB limit for transcript files, "
+        "so Recap did not read it."
+    )
 
 
 async def _read_transcript_file(deps: Deps, source: Source) -> Transcript:
+    limit = min(MAX_TRANSCRIPT_BYTES, deps.config.max_file_bytes)
+    if source.size is not None and source.size > limit:  # known before a byte is read
+        raise _transcript_too_big(source.name)
     if source.kind == "text" and source.text is not None:
         raw = source.text.encode()
+        if len(raw) > limit:
+            raise _transcript_too_big(source.name)
     elif source.kind == "path" and source.path:
-        raw = await asyncio.to_thread(_read_capped, source.path, deps.config.max_file_bytes)
+        raw = await asyncio.to_thread(_read_capped, source.path, limit, source.name)
     else:
-        raw = b"".join([c async for c in _slack_chunks(deps, source)])
+        raw = await _read_slack_capped(deps, source, limit)
     if len(raw) > BIG_TEXT_BYTES:
         transcript = await asyncio.to_thread(_parse_transcript, source.name, raw)
     else:
@@ -205,9 +224,23 @@ def _parse_transcript(name: str, raw: bytes) -> Transcript | None:
     return Transcript(id=f"local:{digest}", utterances=tuple(utterances), duration_ms=end)
 
 
-def _read_capped(path: str, limit: int) -> bytes:
+def _read_capped(path: str, limit: int, name: str) -> bytes:
     with open(path, "rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise SourceRejected(f"This transcript file is over the {limit // 1_048_576} MB limit.")
+        raise _transcript_too_big(name)
     return data
+
+
+async def _read_slack_capped(deps: Deps, source: Source, limit: int) -> bytes:
+    """The file streamed from Slack into one buffer, cut the moment it passes `limit`."""
+    data = bytearray()
+    chunks = _slack_chunks(deps, source, max_bytes=limit + 1)
+    try:
+        async for chunk in chunks:
+            data += chunk
+            if len(data) > limit:
+                raise _transcript_too_big(source.name)
+    finally:
+        await chunks.aclose()
+    return bytes(data)
