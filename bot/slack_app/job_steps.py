@@ -119,7 +119,10 @@ async def _in_thread(deps: Deps, job: Job) -> set[str]:
 
 
 async def _fail(deps: Deps, job: Job, status: StatusMessage | None, sentence: str) -> None:
-    await deps.store.update_job(job.id, state="failed", error=sentence)
+    try:
+        await deps.store.update_job(job.id, state="failed", error=sentence)
+    except LookupError:  # the row was forgotten meanwhile: only the thread is left to tell
+        log.info("job %s was forgotten while it ran", job.id)
     try:
         if status is not None:
             await status.show(f":x: {sentence}", failed=True)

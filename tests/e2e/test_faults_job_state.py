@@ -3,7 +3,10 @@ every restart forever), and a Retry pressed while its failure is still being pos
 
 from __future__ import annotations
 
+import sqlite3
+
 from tests.e2e.people import (
+    CHANNEL,
     button,
     click,
     recaps,
@@ -51,3 +54,27 @@ async def test_retry_clicked_while_the_failure_is_still_being_posted_runs_the_jo
 
     await wait_reaction(stage, thread, "white_check_mark")
     assert row(stage)["state"] == "posted" and len(recaps(stage, thread)) == 1
+
+
+async def test_forget_while_a_new_style_is_being_made_leaves_no_recap_behind(stage, app):
+    thread = await share(stage, app)
+    await wait_reaction(stage, thread, "white_check_mark")
+    recap = recaps(stage, thread)[-1]
+    stage.llm.delay("/v1/chat/completions", 1.5)  # the brief recap is being written...
+    calls = stage.llm.count("POST")
+    await click(stage, app, recap, "restyle:brief")
+    await stage.slack.wait_for(lambda: stage.llm.count("POST") == calls + 1)
+    await click(stage, app, recap, "forget")  # ...when someone forgets the recording
+    await stage.slack.wait_for(lambda: stage.assemblyai.deletes == 1)
+
+    said = await stage.slack.wait_for(lambda: [
+        m.text for m in stage.slack.thread(CHANNEL, thread) if "while its recap" in m.text])
+    assert "deleted (Forget)" in said[0]
+    assert stored(stage) == {"recaps": 0, "transcripts": 0, "jobs": 0}
+    assert len(recaps(stage, thread)) == 1  # the brief one was never posted
+
+
+def stored(stage) -> dict[str, int]:
+    with sqlite3.connect(f"{stage.workdir}/recap.db") as db:
+        return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("recaps", "transcripts", "jobs")}

@@ -159,9 +159,14 @@ class Store:
     @_on_worker
     def save_recap(self, cache_key: str, *, transcript_id: str, team_id: str, style: str,
                    recap: Recap) -> int:
-        """Store (or replace, keeping its id) the recap for this cache key; returns its id."""
+        """Store (or replace, keeping its id) the recap for this cache key; returns its id.
+
+        LookupError when the transcript is gone (forgotten while this recap was being made):
+        checked in the same transaction, so no recap outlives the transcript it quotes."""
         judge = json.dumps(recap.judge) if recap.judge is not None else None
         with immediate(self._db):
+            if first_row(self._db, "transcripts", "id = ?", [transcript_id], select="id") is None:
+                raise LookupError(f"no transcript {transcript_id}")
             upsert(self._db, "recaps", "cache_key", {
                 "cache_key": cache_key, "transcript_id": transcript_id, "team_id": team_id,
                 "style": style, "data": json.dumps(recap.to_dict()), "judge": judge,
