@@ -255,8 +255,8 @@ class LLMSim(SimServer):
             content = f"{content} {self.obey}"
         max_tokens = int(body.get("max_tokens") or 1000)
         finish = "stop"
-        if self.serial_tokens_per_second > 0:
-            content = _rambling(content, max_tokens)
+        if self.serial_tokens_per_second > 0:  # it writes until max_tokens stops it
+            content, finish = _rambling(content, max_tokens), "length"
         if estimate_tokens(content) > max_tokens:
             content, finish = content[: max_tokens * 4], "length"
         output_tokens = estimate_tokens(content)
