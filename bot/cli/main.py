@@ -12,18 +12,15 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot import config as config_module
 from bot.cli.common import made_recap
 from bot.core import prompts
 from bot.core.judge import verdict_text
-from bot.core.markdown import recap_terminal
+from bot.core.markdown import recap_terminal, shown_markdown
 from bot.core.speakers import named_recap, parse_speakers_option
 from bot.errors import RecapError
-
-if TYPE_CHECKING:  # the clients load in the handlers that use them: `recap --help` stays quick
-    pass
 
 log = logging.getLogger("recap")
 
@@ -135,15 +132,12 @@ async def _summarize(args: argparse.Namespace) -> int:
         await made.show(Progress("done", "Recap from the cache" if made.stored else "Done"))
     recap = named_recap(made.recap, parse_speakers_option(args.speakers))
     if args.json:
-        print(json.dumps(recap.to_dict(), indent=2, ensure_ascii=False))
+        shown = {**recap.to_dict(), "text": shown_markdown(recap)}  # with the judge's warning
+        print(json.dumps(shown, indent=2, ensure_ascii=False))
     else:
         print(recap_terminal(recap), end="")  # it ends in its own newline
         if recap.judge is not None:
             print(f"\n{verdict_text(recap.judge)}", end="")
     return 0
-
-
-
-
 
 

@@ -6,9 +6,10 @@ helpers below so both layouts say the same thing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from bot.core.block_kit import fit
 from bot.core.transcript import Utterance, format_timestamp, utterance_line
 
 if TYPE_CHECKING:
@@ -94,6 +95,25 @@ def recap_markdown(recap: Recap) -> str:
     return "\n\n".join(parts)
 
 
+def doubts_note(recap: Recap, quote: Callable[[str], str] = str) -> str:
+    """The judge's doubtful items, as the Slack post lists them (render._footer's wording);
+    empty when the judge found none or did not run. `quote` escapes each item for its layout."""
+    doubts = [str(h) for h in (recap.judge or {}).get("hallucinations") or [] if str(h).strip()]
+    if not doubts:
+        return ""
+    listed = "; ".join(f"“{quote(fit(d, 150))}”" for d in doubts[:5])
+    more = f" and {len(doubts) - 5} more" if len(doubts) > 5 else ""
+    return f"A second check could not find these in the recording: {listed}{more}"
+
+
+def shown_markdown(recap: Recap) -> str:
+    """The recap's markdown as shown to people (`--json` `text`): with the judge's warning.
+
+    `recap.text` (recap_markdown) stays without it: that is what a judge reads again."""
+    note = doubts_note(recap)
+    return f"{recap_markdown(recap)}\n\n_⚠️ {note}_" if note else recap_markdown(recap)
+
+
 def recap_terminal(recap: Recap) -> str:
     """What `recap summarize` prints: plain text, quotes under their items to check them."""
     out: list[str] = []
@@ -122,6 +142,7 @@ def recap_terminal(recap: Recap) -> str:
         out += [empty_note(recap), ""]
     out += [talk_time(recap)] if talk_time(recap) else []
     out += [coverage(recap)] if coverage(recap) else []
+    out += ["", f"Warning: {doubts_note(recap)}"] if doubts_note(recap) else []
     return "\n".join(out).strip() + "\n"
 
 

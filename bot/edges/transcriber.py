@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import assemblyai as aai
@@ -27,6 +28,8 @@ T = TypeVar("T")
 WEBHOOK_HEADER = "X-Recap-Webhook"
 POLL_LAG_SHARE = 0.05  # how late, as a share of the wait so far, a completion may be noticed
 BIG_BODY = 1 << 20  # bytes of JSON worth decoding in a worker thread
+CLOCK_SKEW = timedelta(seconds=30)  # how far AssemblyAI's clock may be behind ours
+LIST_PAGES = 5  # pages of 200 searched for a create whose answer was lost
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,15 @@ class Status:
     audio_duration_ms: int | None
 
 
+
+
+def _created(item: dict[str, Any]) -> datetime:
+    """A list item's `created` (ISO 8601, UTC when it names no zone); the epoch if unreadable."""
+    try:
+        when = datetime.fromisoformat(str(item.get("created") or ""))
+    except ValueError:
+        return datetime.fromtimestamp(0, UTC)
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _span(seconds: float) -> str:
@@ -142,8 +154,50 @@ class Transcriber:
         url, secret = self._webhook
         if url:
             config.set_webhook(url, WEBHOOK_HEADER, secret)
-        transcript = await self._call(lambda: self._sdk.submit(audio_url, config))
-        return str(transcript.id)
+        since = datetime.now(UTC) - CLOCK_SKEW
+        unsure = False  # a create that may have been taken although no answer came back
+
+        async def once() -> str:
+            nonlocal unsure
+            if unsure and (found := await self._created_since(audio_url, since)) is not None:
+                return found  # the lost answer's transcript: never transcribe twice
+            try:
+                transcript = await self._sdk.submit(audio_url, config)
+            except (httpx.TimeoutException, httpx.TransportError):
+                unsure = True
+                raise
+            return str(transcript.id)
+
+        return await self._call(once)
+
+    async def _created_since(self, audio_url: str, since: datetime) -> str | None:
+        """The newest transcript of `audio_url` created after `since`, if AssemblyAI has one.
+
+        The create is not idempotent: after a time-out or a dropped connection AssemblyAI may
+        have made a transcript whose id never reached Recap. GET /v2/transcript lists the
+        account's transcripts newest first (limit at most 200, `prev_url` to older pages;
+        TranscriptListItem carries id, status, created, audio_url: AssemblyAI's OpenAPI spec,
+        /v2/transcript get). An upload's URL is unique, so its match is ours.
+        """
+        url: str | None = "/v2/transcript?limit=200"
+        for _ in range(LIST_PAGES):
+            if url is None:
+                return None
+            response = await self._http.get(url)
+            if response.status_code != 200:
+                raise aai.types.AssemblyAIError(f"list: {_error_text(response)}",
+                                                response.status_code)
+            page = response.json()
+            items = page.get("transcripts") or []
+            for item in items:
+                if _created(item) < since:
+                    return None  # newest first: the rest are older still
+                if item.get("audio_url") == audio_url and item.get("id"):
+                    return str(item["id"])
+            if not items:
+                return None
+            url = (page.get("page_details") or {}).get("prev_url")
+        return None
 
     async def fetch(self, transcript_id: str) -> Status:
         """One GET; a completed transcript comes back converted.

@@ -22,6 +22,11 @@ from bot.pipeline.judging import checked
 from bot.pipeline.progress import Progress, ProgressFn, quiet
 from bot.pipeline.summaries import chunks_of, summarize
 
+FORGOTTEN_MEANWHILE = (
+    "This recording was deleted (Forget) while its recap was being made, so Recap stopped "
+    "and kept nothing of it."
+)
+
 
 def recap_key(team_id: str, transcript_id: str, style: str, instructions: str, model: str) -> str:
     """Same workspace, transcript, style, instructions, model and prompts: the same recap."""
@@ -67,9 +72,12 @@ async def get_recap(
 
         recap = await checked(deps, transcript, recap, regenerate=again, say=say)
     recap.cached_transcript = cached_transcript
-    recap_id = await deps.store.save_recap(
-        key, transcript_id=transcript.id, team_id=team_id, style=style, recap=recap
-    )
+    try:
+        recap_id = await deps.store.save_recap(
+            key, transcript_id=transcript.id, team_id=team_id, style=style, recap=recap
+        )
+    except LookupError:  # Forget ran while this recap was being made: it stays forgotten
+        raise Forgotten(FORGOTTEN_MEANWHILE) from None
     return recap_id, recap, found is not None
 
 

@@ -1,7 +1,9 @@
 """Transcript -> recap: one LLM call when it fits, else map every chunk concurrently, then reduce.
 
 Every recap is grounded (bot.core.grounding) and stripped of links nobody gave before anyone
-sees it. No part of a transcript is dropped: a chunk that keeps failing fails the recap.
+sees it. No part of a transcript is dropped: a chunk that keeps failing fails the recap. A
+part's reply is a fraction of its input, so its max_tokens is sized to the part (LLM_MAX_TOKENS
+stays the ceiling): a local model that writes until max_tokens stops in proportion to the work.
 """
 
 from __future__ import annotations
@@ -21,10 +23,21 @@ from bot.core.recap import Recap, add_usage, new_usage
 from bot.core.speakers import talk_stats
 from bot.core.transcript import Transcript
 from bot.deps import Deps
-from bot.errors import TranscriptionFailed
+from bot.errors import SourceRejected, TranscriptionFailed
 from bot.pipeline.progress import Progress, ProgressFn
 
 T = TypeVar("T")
+# The most parts one recap may be split into (each an LLM call): ten hours of dense speech is
+# about 8 parts at the default CHUNK_TOKENS (24000). Counted before any call is spent.
+MAX_PARTS = 20
+REPLY_SHARE = 0.5  # a part's recap is at most about half its prompt (prompt + transcript)
+REPLY_FLOOR = 1024  # tokens: room for a short meeting's recap whatever its length
+
+
+def reply_budget(messages: list[dict[str, str]], ceiling: int) -> int:
+    """max_tokens for a part's recap: REPLY_FLOOR + REPLY_SHARE of its input, at most `ceiling`."""
+    tokens = sum(estimate_tokens(str(m.get("content") or "")) for m in messages)
+    return min(ceiling, REPLY_FLOOR + int(tokens * REPLY_SHARE))
 # Above this, chunking takes long enough (~0.1 s+) to stall other jobs: it runs in a thread.
 BIG_TRANSCRIPT_UTTERANCES = 5_000
 
@@ -36,11 +49,19 @@ async def summarize(
     chunks = await chunks_of(transcript, deps.config.chunk_tokens)
     if not chunks:
         raise TranscriptionFailed("The recording has no speech Recap could transcribe.")
+    if len(chunks) > MAX_PARTS:
+        raise SourceRejected(
+            f"This transcript is too long for one recap: it would take {len(chunks)} LLM calls "
+            f"at CHUNK_TOKENS={deps.config.chunk_tokens}, over Recap's limit of {MAX_PARTS} "
+            "(about 10 hours of speech at the default)."
+        )
     usage = new_usage()
 
-    async def call(messages: list[dict[str, str]]) -> dict:
+    async def call(messages: list[dict[str, str]], sized: bool = False) -> dict:
+        ceiling = deps.config.llm_max_tokens
         data, completion = await deps.llm.complete_json(
-            messages, schema=prompts.RECAP_SCHEMA, name="recap"
+            messages, schema=prompts.RECAP_SCHEMA, name="recap",
+            max_tokens=reply_budget(messages, ceiling) if sized else None,
         )
         add_usage(usage, completion.input_tokens, completion.output_tokens)
         return data
@@ -48,7 +69,7 @@ async def summarize(
     total = len(chunks)
     await progress(Progress("summarizing", "Summarizing", 0, total))
     if total == 1:
-        final = await call(prompts.recap_messages(chunks[0].text, style, instructions))
+        final = await call(prompts.recap_messages(chunks[0].text, style, instructions), True)
     else:
         final = await _map_reduce(chunks, style, instructions, call, progress, deps)
     recap = recap_from_llm(
@@ -74,7 +95,7 @@ async def _map_reduce(
     chunks: list[Chunk],
     style: str,
     instructions: str,
-    call: Callable[[list[dict[str, str]]], Awaitable[dict]],
+    call: Callable[..., Awaitable[dict]],
     progress: ProgressFn,
     deps: Deps,
 ) -> dict:
@@ -93,7 +114,7 @@ async def _map_reduce(
         messages = prompts.recap_messages(
             chunk.text, style, instructions, part=chunk.index + 1, total=total
         )
-        partial = await call(messages)
+        partial = await call(messages, True)  # sized to the part: a fraction of its input
         done += 1
         await progress(Progress("summarizing", f"Summarizing part {done} of {total}", done, total))
         return partial

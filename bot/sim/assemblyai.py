@@ -111,6 +111,11 @@ class AssemblyAISim(SimServer):
     webhook_duplicates: int = 0
     webhook_enabled: bool = True
     wrong_project: bool = False
+    drop_after_create: int = 0
+    """The next this many creates make the transcript, then drop the connection unanswered
+    (as a time-out or a reset after AssemblyAI took it): the client never sees the id."""
+    drop_before_create: int = 0
+    """The next this many creates drop the connection before anything is made."""
     uploaded: list[Upload] = field(default_factory=list, init=False, repr=False)
     webhooks: list[WebhookDelivery] = field(default_factory=list, init=False, repr=False)
     webhooks_dropped: int = field(default=0, init=False)
@@ -246,6 +251,11 @@ class AssemblyAISim(SimServer):
             return json_response({"error": _SPEAKERS_CONFLICT}, 400)
         if self.wrong_project:
             return json_response({"error": "Cannot access uploaded file"}, 403)
+        if self.drop_before_create > 0:
+            self.drop_before_create -= 1
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=500)  # never reaches the client
         script = self._script_for(params["audio_url"])
         seconds = script.processing_seconds
         seconds = self.processing_seconds if seconds is None else seconds
@@ -256,6 +266,11 @@ class AssemblyAISim(SimServer):
             task = asyncio.create_task(self._notify(job))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+        if self.drop_after_create > 0:
+            self.drop_after_create -= 1
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=500)  # never reaches the client
         return json_response(self._body(job))
 
     async def _get(self, request: web.Request) -> web.Response:

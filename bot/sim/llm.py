@@ -105,11 +105,19 @@ class LLMSim(SimServer):
     title, the first action item's owner and every follow-up answer (markup, links, pings)."""
     context_length: int = 200_000
     topic_lines: int = 8
+    serial_tokens_per_second: float = 0.0
+    """Like llama.cpp's server on a small CPU (0: off): ONE request at a time, written at this
+    many tokens per second, and the model rambles on after its answer until max_tokens (so
+    every reply ends with finish_reason "length"). A client that disconnects does not stop
+    the writing: the server stays busy until max_tokens are written. `waited_while_busy`
+    counts requests that arrived while another was being written."""
+    waited_while_busy: int = field(default=0, init=False)
     completions: list[LLMCall] = field(default_factory=list, init=False, repr=False)
     rate_limited: int = field(default=0, init=False)
     _limit: tuple[int, float] | None = field(default=None, init=False, repr=False)
     _window: deque[float] = field(default_factory=deque, init=False, repr=False)
     _malformed_seen: int = field(default=0, init=False, repr=False)
+    _serial: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     @property
     def calls(self) -> int:
@@ -247,12 +255,16 @@ class LLMSim(SimServer):
             content = f"{content} {self.obey}"
         max_tokens = int(body.get("max_tokens") or 1000)
         finish = "stop"
+        if self.serial_tokens_per_second > 0:  # it writes until max_tokens stops it
+            content, finish = _rambling(content, max_tokens), "length"
         if estimate_tokens(content) > max_tokens:
             content, finish = content[: max_tokens * 4], "length"
         output_tokens = estimate_tokens(content)
         self.completions.append(
             LLMCall(body, model, schema, fmt, style, input_tokens, output_tokens, content, finish)
         )
+        if self.serial_tokens_per_second > 0:
+            await self._write_alone(output_tokens)
         usage = {
             "input_tokens": input_tokens, "prompt_tokens": input_tokens,
             "output_tokens": output_tokens, "completion_tokens": output_tokens,
@@ -270,6 +282,17 @@ class LLMSim(SimServer):
             "llm_status_code": 200,
         }
         return json_response(reply)
+
+    async def _write_alone(self, tokens: int) -> None:
+        """One request at a time; the writing goes on if the client hangs up (shielded)."""
+        if self._serial.locked():
+            self.waited_while_busy += 1
+
+        async def write() -> None:
+            async with self._serial:
+                await asyncio.sleep(tokens / self.serial_tokens_per_second)
+
+        await asyncio.shield(asyncio.ensure_future(write()))
 
     def _structured(self, schema: str, prompt: str, style: str | None) -> str:
         """A JSON answer for a structured call, then the configured misbehaviours."""
@@ -304,6 +327,15 @@ class LLMSim(SimServer):
 
 
 _TOO_MANY = "too many requests for this action"
+_RAMBLE = " Let me know if you would like me to expand on any of these points or add more."
+
+
+def _rambling(content: str, max_tokens: int) -> str:
+    """The answer, then the small model's chatter until max_tokens (4 characters a token)."""
+    room = max_tokens * 4 - len(content)
+    if room <= 0:
+        return content
+    return content + "\n\n" + (_RAMBLE * (room // len(_RAMBLE) + 1))[: max(0, room - 2)]
 
 
 def _invalid(error: str) -> web.Response:

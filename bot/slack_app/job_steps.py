@@ -22,6 +22,12 @@ from bot.slack_app.status_message import StatusMessage
 
 log = logging.getLogger(__name__)
 
+MAX_STARTS = 3  # starts that did not finish a job before it is given up (Retry resets it)
+GAVE_UP = (
+    f"Recap gave up on this recording after {MAX_STARTS} tries that did not finish (Recap was "
+    "stopped or crashed each time). Press Retry to try again."
+)
+
 
 async def run_job(deps: Deps, job_id: int) -> None:
     """One job, from its last stored step to posted (or failed with its sentence)."""
@@ -31,9 +37,14 @@ async def run_job(deps: Deps, job_id: int) -> None:
     restyle = job.source.get("origin") == "restyle"
     status = None if restyle else StatusMessage(deps, job)
     try:
+        if job.attempts >= MAX_STARTS:  # each start crashed or froze: never resume it forever
+            log.warning("job %s: %s starts did not finish it; giving up", job_id, job.attempts)
+            await _fail(deps, job, status, GAVE_UP)
+            return
         if status is not None:
             await status.show(":hourglass_flowing_sand: Working on it…", final=False)
-            again = "x" if job.attempts else None  # a Retry or a resume: clear an old cross
+            # A Retry or a resume (a status exists from an earlier start): clear an old cross.
+            again = "x" if job.attempts or job.status_ts else None
             await _react(deps, job, "hourglass_flowing_sand", remove=again)
         await _work(deps, job, status)
     except asyncio.CancelledError:
@@ -113,7 +124,10 @@ async def _in_thread(deps: Deps, job: Job) -> dict[str, str]:
 
 
 async def _fail(deps: Deps, job: Job, status: StatusMessage | None, sentence: str) -> None:
-    await deps.store.update_job(job.id, state="failed", error=sentence)
+    try:
+        await deps.store.update_job(job.id, state="failed", error=sentence)
+    except LookupError:  # the row was forgotten meanwhile: only the thread is left to tell
+        log.info("job %s was forgotten while it ran", job.id)
     try:
         if status is not None:
             await status.show(f":x: {sentence}", failed=True)

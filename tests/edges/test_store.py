@@ -92,6 +92,7 @@ async def test_two_workspaces_never_share_a_recording(store: Store) -> None:
 
 async def test_a_recap_round_trips_and_a_resave_keeps_its_id(store: Store) -> None:
     assert await store.find_recap("k1") is None
+    await store.save_transcript("slack:T1:F1", "T1", "call.mp4", transcript("tx-1"))
     rid = await store.save_recap("k1", transcript_id="tx-1", team_id="T1", style="topics",
                                  recap=recap())
     await store.save_judge(rid, {"accurate": True, "hallucinations": [], "missing": []})
@@ -347,3 +348,12 @@ def test_the_sqlite_store_implements_the_whole_protocol():
     wanted = {n for n, v in vars(StoreProtocol).items() if inspect.iscoroutinefunction(v)}
     assert len(wanted) > 25
     assert all(inspect.iscoroutinefunction(getattr(Store, name)) for name in wanted)
+
+
+async def test_a_recap_is_not_stored_for_a_transcript_forgotten_meanwhile(store: Store) -> None:
+    await store.save_transcript("slack:T1:F1", "T1", "call.mp4", transcript("tx-1"))
+    await store.forget_transcript("tx-1")
+    with pytest.raises(LookupError):
+        await store.save_recap("k1", transcript_id="tx-1", team_id="T1", style="topics",
+                               recap=recap())
+    assert await store.find_recap("k1") is None

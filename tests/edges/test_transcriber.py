@@ -252,3 +252,29 @@ def test_deadline_scales_with_the_recording():
     assert deadline_for(60_000) == 15 * 60  # short recordings: the 15-minute floor
     assert deadline_for(2 * 3600_000) == 3 * 2 * 3600  # long ones: 3x their length
     assert deadline_for(None) == 2 * 3600
+
+
+def list_gets(sim: AssemblyAISim) -> int:
+    return sum(1 for r in sim.requests if r.method == "GET" and r.path == "/v2/transcript")
+
+
+async def test_a_create_whose_answer_was_dropped_is_found_in_the_list(sim, transcriber):
+    other = await transcriber.submit("https://media.example.com/other.mp3")
+    sim.drop_after_create = 1
+    found = await transcriber.submit("https://media.example.com/standup.mp3")
+
+    assert sim.creates == 2 and list_gets(sim) == 1  # listed once, never created again
+    assert found != other and sim.transcript_ids == [other, found]
+    assert sim.transcript(found)["audio_url"] == "https://media.example.com/standup.mp3"
+
+
+async def test_a_dropped_create_not_in_the_list_is_made_again(sim, transcriber):
+    sim.drop_before_create = 1  # the connection broke before AssemblyAI made anything
+    made = await transcriber.submit("https://media.example.com/standup.mp3")
+    assert sim.creates == 2 and list_gets(sim) == 1 and sim.transcript_ids == [made]
+
+
+async def test_a_refused_or_failed_create_is_retried_without_listing(sim, transcriber):
+    sim.fail_next("/v2/transcript", 503)  # answered: nothing was made
+    await transcriber.submit("https://media.example.com/standup.mp3")
+    assert sim.creates == 2 and list_gets(sim) == 0 and len(sim.transcript_ids) == 1

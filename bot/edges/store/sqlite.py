@@ -138,6 +138,12 @@ class Store:
             "transcript_id": transcript_id, "created_at": time.time()})
 
     @_on_worker
+    def unlink_recording(self, source_key: str, transcript_id: str) -> None:
+        """Drop the source's link to `transcript_id` (one that failed), if it still holds it."""
+        self._db.table("recordings").delete_where(
+            "source_key = ? AND transcript_id = ?", [source_key, transcript_id])
+
+    @_on_worker
     def find_transcript_id(self, source_key: str) -> str | None:
         row = first_row(self._db, "recordings", "source_key = ?", [source_key],
                         select="transcript_id")
@@ -153,9 +159,14 @@ class Store:
     @_on_worker
     def save_recap(self, cache_key: str, *, transcript_id: str, team_id: str, style: str,
                    recap: Recap) -> int:
-        """Store (or replace, keeping its id) the recap for this cache key; returns its id."""
+        """Store (or replace, keeping its id) the recap for this cache key; returns its id.
+
+        LookupError when the transcript is gone (forgotten while this recap was being made):
+        checked in the same transaction, so no recap outlives the transcript it quotes."""
         judge = json.dumps(recap.judge) if recap.judge is not None else None
         with immediate(self._db):
+            if first_row(self._db, "transcripts", "id = ?", [transcript_id], select="id") is None:
+                raise LookupError(f"no transcript {transcript_id}")
             upsert(self._db, "recaps", "cache_key", {
                 "cache_key": cache_key, "transcript_id": transcript_id, "team_id": team_id,
                 "style": style, "data": json.dumps(recap.to_dict()), "judge": judge,
