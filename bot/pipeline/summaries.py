@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
 from bot.core import prompts
-from bot.core.chunking import Chunk, chunk_transcript, estimate_tokens
+from bot.core.chunking import Chunk, chunk_for_latency, chunk_transcript, estimate_tokens
 from bot.core.grounding import ground
 from bot.core.links import recap_unlinked
 from bot.core.parse import recap_from_llm
@@ -40,13 +40,16 @@ def reply_budget(messages: list[dict[str, str]], ceiling: int) -> int:
     return min(ceiling, REPLY_FLOOR + int(tokens * REPLY_SHARE))
 # Above this, chunking takes long enough (~0.1 s+) to stall other jobs: it runs in a thread.
 BIG_TRANSCRIPT_UTTERANCES = 5_000
+# What one part's brief (tldr and topics) costs the reduce in input, about: the simulator's
+# and real models' briefs of a 20-40 minute part run 150-300 tokens.
+BRIEF_TOKENS = 300
 
 
 async def summarize(
     deps: Deps, transcript: Transcript, style: str, instructions: str, progress: ProgressFn
 ) -> Recap:
     """One call when the transcript fits; else map every chunk concurrently, then reduce."""
-    chunks = await chunks_of(transcript, deps.config.chunk_tokens)
+    chunks = await _map_parts(deps, transcript, style, instructions)
     if not chunks:
         raise TranscriptionFailed("The recording has no speech Recap could transcribe.")
     if len(chunks) > MAX_PARTS:
@@ -150,6 +153,27 @@ async def _all(calls: Iterable[Awaitable[T]]) -> list[T]:
     except BaseExceptionGroup as failed:
         raise failed.exceptions[0] from None
     return [t.result() for t in tasks]
+
+
+async def _map_parts(
+    deps: Deps, transcript: Transcript, style: str, instructions: str
+) -> list[Chunk]:
+    """The parts a recap reads: one when the transcript fits CHUNK_TOKENS, else as many equal
+    parts as latency wants and the input budget allows (bot.core.chunking.chunk_for_latency),
+    at most LLM_CONCURRENCY and one fewer than LLM_RPM, so the map is one round in one window.
+    """
+    prompt = prompts.recap_messages("", style, instructions, part=99, total=99)
+    overhead = sum(estimate_tokens(m["content"]) for m in prompt) + BRIEF_TOKENS
+    config = deps.config
+    max_parts = max(1, min(config.llm_concurrency, config.llm_rpm - 1))
+
+    def cut() -> list[Chunk]:
+        return chunk_for_latency(transcript.utterances, config.chunk_tokens,
+                                 max_parts=max_parts, overhead_tokens=overhead)
+
+    if len(transcript.utterances) > BIG_TRANSCRIPT_UTTERANCES:
+        return await asyncio.to_thread(cut)
+    return cut()
 
 
 async def chunks_of(transcript: Transcript, budget_tokens: int) -> list[Chunk]:

@@ -12,7 +12,7 @@ import hashlib
 import logging
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable
 
-from bot.core.polling import deadline_for
+from bot.core.polling import deadline_for, safety_delay
 from bot.core.sources import Source
 from bot.core.transcript import Transcript
 from bot.core.transcript_files import parse_transcript_file
@@ -51,6 +51,7 @@ async def get_transcript(
             deps.transcriber  # noqa: B018 - without ASSEMBLYAI_API_KEY, say so before uploading
             linked = await deps.store.find_transcript_id(source.key)
             transcript_id = known_id if known_id is not None and known_id == linked else linked
+            fresh = transcript_id is None
             if transcript_id is None:
                 audio_url = await _audio_url(deps, source, progress)
                 # Once AssemblyAI answers the create, its id is stored even if SIGTERM lands.
@@ -62,7 +63,7 @@ async def get_transcript(
             length = f"{_length(source.duration_ms)} of " if source.duration_ms else ""
             await progress(Progress("transcribing", f"Transcribing {length}audio"))
             try:
-                transcript = await _wait(deps, transcript_id, source.duration_ms)
+                transcript = await _wait(deps, transcript_id, source.duration_ms, fresh=fresh)
             except TranscriptionTimedOut:
                 raise  # still being made: a Retry picks up the same id
             except TranscriptionFailed:  # ended in error: never a cache hit
@@ -83,35 +84,50 @@ async def _submit(
     deps: Deps, source: Source, team_id: str, audio_url: str, on_submitted: SubmittedFn | None
 ) -> str:
     transcript_id = await deps.transcriber.submit(audio_url)
+    if deps.config.public_url:  # listen for the webhook before the next await: none is missed
+        deps.completions.setdefault(transcript_id, asyncio.get_running_loop().create_future())
     await deps.store.link_recording(source.key, team_id, source.name, transcript_id)
     if on_submitted is not None:
         await on_submitted(transcript_id)
     return transcript_id
 
 
-async def _wait(deps: Deps, transcript_id: str, duration_ms: int | None) -> Transcript:
-    """Poll AssemblyAI; with webhooks, wait for the call and poll only as a late safety net."""
+async def _wait(
+    deps: Deps, transcript_id: str, duration_ms: int | None, *, fresh: bool = False
+) -> Transcript:
+    """Poll AssemblyAI; with webhooks, wait for the call and poll only as a late safety net.
+
+    A job just submitted is not looked at before its expected completion (bot.core.polling);
+    a resumed one (a restart, a Retry) is looked at once at once, since its webhook may have
+    come and gone while Recap was down.
+    """
     deadline = deadline_for(duration_ms, deps.config.poll_interval)
+    waited = 0.0
     if deps.config.public_url:
         future = deps.completions.setdefault(
             transcript_id, asyncio.get_running_loop().create_future()
         )
         try:
-            # One look first: after a restart the webhook may have come and gone.
-            if (await deps.transcriber.fetch(transcript_id)).status not in ("completed", "error"):
-                await asyncio.wait_for(
-                    asyncio.shield(future), timeout=_safety_delay(deps, duration_ms)
-                )
+            if fresh or (await deps.transcriber.fetch(transcript_id)).status not in (
+                "completed", "error"
+            ):
+                waited = _safety_delay(deps, duration_ms)
+                await asyncio.wait_for(asyncio.shield(future), timeout=waited)
         except TimeoutError:
             log.info("no webhook for transcript %s yet; polling instead", transcript_id)
         finally:
             deps.completions.pop(transcript_id, None)
-    return await deps.transcriber.wait(transcript_id, deadline_s=deadline)
+        if future.done():  # the webhook came: one GET fetches the result
+            return await deps.transcriber.wait(transcript_id, deadline_s=deadline)
+    return await deps.transcriber.wait(
+        transcript_id, deadline_s=deadline, duration_ms=duration_ms, elapsed_s=waited,
+        look_first=not fresh or waited > 0,
+    )
 
 
 def _safety_delay(deps: Deps, duration_ms: int | None) -> float:
-    """Well after the expected completion (AssemblyAI takes a fraction of real time)."""
-    return max(20 * deps.config.poll_interval, (duration_ms or 0) / 1000 * 0.5)
+    """Well after the expected completion: bot.core.polling.safety_delay."""
+    return safety_delay(duration_ms, deps.config.poll_interval)
 
 
 async def _audio_url(deps: Deps, source: Source, progress: ProgressFn) -> str:

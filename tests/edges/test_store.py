@@ -181,6 +181,20 @@ async def test_followups_and_seen_keys(store: Store) -> None:
     assert await store.mark_seen("Ev124")
 
 
+async def test_a_burst_of_seen_keys_is_written_together_and_survives_a_reopen(
+    store: Store, tmp_path
+) -> None:
+    keys = [f"event:T1:Ev{n}" for n in range(200)]
+    firsts = await asyncio.gather(*(store.mark_seen(k) for k in keys + keys[:50]))
+    assert firsts[:200] == [True] * 200 and firsts[200:] == [False] * 50
+    again = await Store.open(store.path)  # another connection reads what was committed
+    try:
+        assert await again.mark_seen(keys[0]) is False
+        assert await again.mark_seen("event:T1:new") is True
+    finally:
+        await again.close()
+
+
 async def test_meta_and_integrity(store: Store) -> None:
     assert await store.get_meta("webhook_secret") is None
     await store.set_meta("webhook_secret", "s1")

@@ -155,6 +155,26 @@ async def test_wait_follows_the_job_to_a_transcript_in_ms(sim, transcriber):
     assert transcript.speech_model == "universal-3-pro"
 
 
+async def test_a_job_of_known_length_is_first_looked_at_near_its_expected_completion(sim):
+    # poll 0.02: every constant scales with it, so 10 minutes of audio are expected in ~0.1 s
+    # and the window opens at ~0.06 s; the job is queued for its first 0.025 s.
+    client = make(sim, poll_interval=0.02)
+    sim.script("*", utterances=TURNS, processing_seconds=0.1)
+    seen: list[str] = []
+
+    async def on_poll(status: str) -> None:
+        seen.append(status)
+
+    try:
+        transcript_id = await client.submit("https://example.com/standup.mp3")
+        await client.wait(transcript_id, deadline_s=5, on_poll=on_poll,
+                          duration_ms=10 * 60_000, look_first=False)
+    finally:
+        await client.aclose()
+    assert "queued" not in seen and seen[-1] == "completed"
+    assert sim.gets == len(seen)
+
+
 async def test_fetch_reports_an_unfinished_job(sim, transcriber):
     sim.script("*", never_complete=True)
     status = await transcriber.fetch(await transcriber.submit("https://example.com/a.mp3"))

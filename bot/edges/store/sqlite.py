@@ -17,6 +17,7 @@ import asyncio
 import functools
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -42,6 +43,17 @@ from bot.edges.store.schema import FINISHED_STATES, immediate, migrate
 
 BUSY_TIMEOUT_MS = 5000
 SEEN_TTL_S = 7 * 24 * 3600
+SEEN_PURGE_EVERY_S = 600.0
+
+
+def _settle(future: asyncio.Future[bool], value: bool | None, error: Exception | None) -> None:
+    """Resolve a mark_seen caller's future on its loop (a cancelled caller is left alone)."""
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(bool(value))
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -70,6 +82,9 @@ class Store:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
         self._db: Database
         self._closed = False
+        self._seen_lock = threading.Lock()
+        self._seen_batch: list[tuple[str, asyncio.Future[bool]]] = []
+        self._seen_purged = 0.0
 
     @classmethod
     async def open(cls, path: str) -> Store:
@@ -275,13 +290,49 @@ class Store:
             [team_id, channel, thread_ts])
         return [(r["question"], r["answer"]) for r in rows]
 
-    @_on_worker
-    def mark_seen(self, key: str) -> bool:
-        """True the first time a key is seen: Slack's retries and duplicates do nothing."""
-        now = time.time()
-        self._db.table("seen").delete_where("created_at < ?", [now - SEEN_TTL_S])
-        seen = self._db.table("seen")
-        return changed(self._db, lambda: seen.insert({"key": key, "created_at": now}, ignore=True))
+    async def mark_seen(self, key: str) -> bool:
+        """True the first time a key is seen: Slack's retries and duplicates do nothing.
+
+        On the ack path, so it never queues one commit behind another: the keys that arrive
+        while the worker is busy are written together, one INSERT OR IGNORE each in a single
+        transaction (a burst of 50 acks costs a few commits, not 50). Expired keys are purged
+        at most every SEEN_PURGE_EVERY_S, not on every ack.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bool] = loop.create_future()
+        with self._seen_lock:
+            self._seen_batch.append((key, future))
+            start = len(self._seen_batch) == 1
+        if start:
+            try:
+                self._executor.submit(self._write_seen, loop)
+            except RuntimeError:  # closed: nobody will write this batch
+                with self._seen_lock:
+                    self._seen_batch = []
+                raise
+        return await future
+
+    def _write_seen(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the worker: every key queued so far, in one transaction; then answer each caller."""
+        with self._seen_lock:
+            batch, self._seen_batch = self._seen_batch, []
+        try:
+            now = time.time()
+            fresh: list[bool] = []
+            with immediate(self._db):
+                if now - self._seen_purged > SEEN_PURGE_EVERY_S:
+                    self._db.execute("DELETE FROM seen WHERE created_at < ?", [now - SEEN_TTL_S])
+                    self._seen_purged = now
+                for key, _ in batch:
+                    cursor = self._db.execute(
+                        "INSERT OR IGNORE INTO seen (key, created_at) VALUES (?, ?)", [key, now])
+                    fresh.append(cursor.rowcount == 1)
+        except Exception as error:  # every caller hears of it, as from one call each
+            for _, future in batch:
+                loop.call_soon_threadsafe(_settle, future, None, error)
+            return
+        for (_, future), new in zip(batch, fresh, strict=True):
+            loop.call_soon_threadsafe(_settle, future, new, None)
 
     # speaker names
 
