@@ -5,6 +5,14 @@ uploads, a time-based queued -> processing -> completed|error lifecycle, transcr
 assemblyai 1.8.2 SDK parses (`speech_model` null, the model in `speech_model_used`), DELETE
 that blanks the text, webhooks with retries, and the documented error bodies. What a job
 transcribes to is scripted with `script()`; the default is the bundled sample stand-up.
+`speech_models` is a priority list: the first model that speaks the job's language runs and is
+reported in `speech_model_used` (fallback only within the list, per the assemblyai-stt-3-7
+migration guide). Speaker Identification asked for in the create relabels the finished
+transcript by the rule of bot/sim/speaker_id.py; the later run on a finished transcript is the
+LLM Gateway's `POST /v1/understanding` (LLMSim, bot/sim/understanding.py), which reads the jobs
+here through `job()` and never re-transcribes. `drop_after_create()` creates a transcript and
+then cuts the connection before the answer, so retried creates make duplicates (find them with
+`GET /v2/transcript`).
 This module is the server (routes, auth, uploads, scripting, webhooks, counters); the
 transcript JSON and the job lifecycle are bot/sim/assemblyai_json.py.
 May import: the standard library, aiohttp and bot.sim.
@@ -22,15 +30,21 @@ import aiohttp
 from aiohttp import web
 
 from bot.sim import SimServer, json_response
+from bot.sim.assemblyai_hooks import WebhookDelivery, WebhookSender
 from bot.sim.assemblyai_json import (
+    DEFAULT_SPEECH_MODEL,
+    U3_PRO_LANGUAGES,
     Job,
     Script,
-    list_item,
+    identification_asked,
+    list_page,
+    model_for,
     now_iso,
-    status_of,
     transcript_body,
+    unsupported_language,
 )
 from bot.sim.samples import SAMPLE_AUDIO, UtteranceSpec, meeting, sample_utterances
+from bot.sim.speaker_id import NEEDS_DIARIZATION, candidates, identify, problem_with
 
 __all__ = [
     "AUTH_ERROR",
@@ -38,6 +52,7 @@ __all__ = [
     "NOT_FOUND_ERROR",
     "SAMPLE_AUDIO",
     "AssemblyAISim",
+    "Identification",
     "Upload",
     "UtteranceSpec",
     "WebhookDelivery",
@@ -75,18 +90,16 @@ class Upload:
     head: bytes = field(repr=False, default=b"")
 
 
-@dataclass
-class WebhookDelivery:
-    """One POST the sim made to a webhook_url (`status_code` None on timeout/connection error)."""
+@dataclass(frozen=True)
+class Identification:
+    """One Speaker Identification request: in a create ("transcript") or a later run
+    ("understanding"), what it offered and which labels it named."""
 
-    url: str
     transcript_id: str
-    status: str
-    headers: dict[str, str]
-    status_code: int | None
-    error: str | None = None
-    duplicate: bool = False
-
+    via: str
+    speaker_type: str
+    offered: tuple[str, ...]
+    mapping: dict[str, str]
 
 
 def _looks_like_html(head: bytes) -> bool:
@@ -96,11 +109,13 @@ def _looks_like_html(head: bytes) -> bool:
 
 
 @dataclass(eq=False)
-class AssemblyAISim(SimServer):
+class AssemblyAISim(WebhookSender, SimServer):
     """AssemblyAI's STT REST API on loopback. Knobs are plain attributes, settable at run time.
 
-    Counters: `uploads`, `creates`, `gets`, `deletes` (from the request log, faults included),
-    `uploaded` (list of Upload), `webhooks` (list of WebhookDelivery), `webhooks_dropped`.
+    Counters: `uploads`, `creates`, `gets`, `deletes`, `lists` (from the request log, faults
+    included), `transcriptions` (jobs created: a later identification never adds one),
+    `creates_dropped`, `uploaded` (list of Upload), `webhooks` (list of WebhookDelivery),
+    `webhooks_dropped`, `identifications` (list of Identification).
     """
 
     api_key: str = "sim-assemblyai-key"
@@ -111,11 +126,15 @@ class AssemblyAISim(SimServer):
     webhook_duplicates: int = 0
     webhook_enabled: bool = True
     wrong_project: bool = False
-    drop_after_create: int = 0
-    """The next this many creates make the transcript, then drop the connection unanswered
-    (as a time-out or a reset after AssemblyAI took it): the client never sees the id."""
-    drop_before_create: int = 0
-    """The next this many creates drop the connection before anything is made."""
+    default_speech_model: str = DEFAULT_SPEECH_MODEL
+    """What runs when a create sets no `speech_models` (assemblyai-stt-3-7 for new accounts)."""
+    model_languages: dict[str, frozenset[str]] = field(
+        default_factory=lambda: {"universal-3-pro": U3_PRO_LANGUAGES}
+    )
+    """Languages (base codes) each model speaks; a model not listed speaks every language."""
+    transcriptions: int = field(default=0, init=False)
+    creates_dropped: int = field(default=0, init=False)
+    identifications: list[Identification] = field(default_factory=list, init=False, repr=False)
     uploaded: list[Upload] = field(default_factory=list, init=False, repr=False)
     webhooks: list[WebhookDelivery] = field(default_factory=list, init=False, repr=False)
     webhooks_dropped: int = field(default=0, init=False)
@@ -125,6 +144,8 @@ class AssemblyAISim(SimServer):
     _scripts: dict[str, Script] = field(default_factory=dict, init=False, repr=False)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
     _session: aiohttp.ClientSession | None = field(default=None, init=False, repr=False)
+    _drops: int = field(default=0, init=False, repr=False)
+    _drops_before: int = field(default=0, init=False, repr=False)
 
     # -- scripting --------------------------------------------------------------------------
     def script(
@@ -135,15 +156,32 @@ class AssemblyAISim(SimServer):
         processing_seconds: float | None = None,
         never_complete: bool = False,
         language_code: str | None = None,
+        names: dict[str, str] | None = None,
     ) -> None:
         """Decide what jobs transcribe to. `match`: an upload's sha256, an audio_url, or "*".
 
-        `utterances` None means the sample stand-up; `error` makes the job end in status error.
+        `utterances` None means the sample stand-up; `error` makes the job end in status error;
+        `names` gives each diarized label its true name or role, which Speaker Identification
+        reports only when the request offers it.
         """
         self._scripts[match] = Script(
             list(utterances) if utterances is not None else None,
             error, processing_seconds, never_complete, language_code,
+            dict(names) if names else None,
         )
+
+    def drop_after_create(self, times: int = 1) -> None:
+        """The next `times` creates make their transcript, then drop the connection unanswered."""
+        self._drops = max(0, min(1000, times))
+
+    def drop_before_create(self, times: int = 1) -> None:
+        """The next `times` creates drop the connection before anything is made."""
+        self._drops_before = max(0, min(1000, times))
+
+    def job(self, transcript_id: str) -> Job | None:
+        """The job behind a transcript id (None if unknown or expired), for LLMSim's
+        /v1/understanding and for assertions."""
+        return self._jobs.get(transcript_id)
 
     def expire(self, transcript_id: str) -> None:
         """Forget a transcript, as AssemblyAI does after its retention period."""
@@ -187,6 +225,10 @@ class AssemblyAISim(SimServer):
     @property
     def deletes(self) -> int:
         return self.count("DELETE", "/v2/transcript/")
+
+    @property
+    def lists(self) -> int:
+        return sum(1 for r in self.requests if r.method == "GET" and r.path == "/v2/transcript")
 
     # -- server plumbing --------------------------------------------------------------------
     def add_routes(self, router: web.UrlDispatcher) -> None:
@@ -249,28 +291,25 @@ class AssemblyAISim(SimServer):
             return json_response({"error": "audio_url is a required field"}, 400)
         if params.get("speakers_expected") and params.get("speaker_options"):
             return json_response({"error": _SPEAKERS_CONFLICT}, 400)
+        identification = identification_asked(params)
+        if identification is not None:
+            if problem := problem_with(identification):
+                return json_response({"error": problem}, 400)
+            if not params.get("speaker_labels") and not params.get("multichannel"):
+                return json_response({"error": NEEDS_DIARIZATION}, 400)
         if self.wrong_project:
             return json_response({"error": "Cannot access uploaded file"}, 403)
-        if self.drop_before_create > 0:
-            self.drop_before_create -= 1
+        if self._drops_before > 0:
+            self._drops_before -= 1
             if request.transport is not None:
                 request.transport.abort()
             return web.Response(status=500)  # never reaches the client
-        script = self._script_for(params["audio_url"])
-        seconds = script.processing_seconds
-        seconds = self.processing_seconds if seconds is None else seconds
-        now = asyncio.get_running_loop().time()
-        job = Job(str(uuid.uuid4()), params, script, now, now + seconds, now_iso())
-        self._jobs[job.id] = job
-        if params.get("webhook_url") and not script.never_complete:
-            task = asyncio.create_task(self._notify(job))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        if self.drop_after_create > 0:
-            self.drop_after_create -= 1
+        job = self._new_job(params, identification)
+        if self._drops > 0:
+            self._drops -= 1
+            self.creates_dropped += 1
             if request.transport is not None:
                 request.transport.abort()
-            return web.Response(status=500)  # never reaches the client
         return json_response(self._body(job))
 
     async def _get(self, request: web.Request) -> web.Response:
@@ -294,30 +333,41 @@ class AssemblyAISim(SimServer):
     async def _list(self, request: web.Request) -> web.Response:
         if denied := self._unauthorized(request):
             return denied
-        limit = max(1, min(200, int(request.query.get("limit", "10") or 10)))
-        jobs = list(reversed(self._jobs.values()))
-        ids = [j.id for j in jobs]
-        if (before := request.query.get("before_id")) in ids:
-            jobs = jobs[ids.index(before) + 1 :]
-        elif (after := request.query.get("after_id")) in ids:
-            jobs = jobs[: ids.index(after)]
-        if status := request.query.get("status"):
-            now = asyncio.get_running_loop().time()
-            jobs = [j for j in jobs if status_of(j, now) == status]
-        page = jobs[:limit]
         now = asyncio.get_running_loop().time()
-        items = [list_item(j, now, self.base_url) for j in page]
-        base = f"{self.base_url}/v2/transcript?limit={limit}"
-        details = {
-            "limit": limit,
-            "result_count": len(items),
-            "current_url": base,
-            "prev_url": f"{base}&before_id={page[-1].id}" if page else None,
-            "next_url": None,
-        }
-        return json_response({"page_details": details, "transcripts": items})
+        jobs = list(self._jobs.values())
+        return json_response(list_page(jobs, request.query, now, self.base_url))
 
     # -- job state --------------------------------------------------------------------------
+    def _new_job(self, params: dict[str, Any], identification: dict[str, Any] | None) -> Job:
+        script = self._script_for(params["audio_url"])
+        seconds = script.processing_seconds
+        seconds = self.processing_seconds if seconds is None else seconds
+        models = [str(m) for m in params.get("speech_models") or [self.default_speech_model]]
+        language = str(params.get("language_code") or script.language_code or "en_us")
+        model = model_for(models, language, self.model_languages)
+        if model is None and script.error is None:
+            script = replace(script, error=unsupported_language(language, models))
+        now = asyncio.get_running_loop().time()
+        job = Job(str(uuid.uuid4()), params, script, now, now + seconds, now_iso(),
+                  speech_model=model or models[0])
+        if identification is not None:
+            job.mapping = identify(script.labels(), script.names or {}, identification)
+            self.record_identification(job, "transcript", identification, job.mapping)
+        self._jobs[job.id] = job
+        self.transcriptions += 1
+        if params.get("webhook_url") and not script.never_complete:
+            task = asyncio.create_task(self._notify(job))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return job
+
+    def record_identification(
+        self, job: Job, via: str, config: dict[str, Any], mapping: dict[str, str]
+    ) -> None:
+        """Count one Speaker Identification request (LLMSim calls it for /v1/understanding)."""
+        offered = tuple(candidates(config))
+        kind = str(config.get("speaker_type"))
+        self.identifications.append(Identification(job.id, via, kind, offered, dict(mapping)))
     def _body(self, job: Job) -> dict[str, Any]:
         return transcript_body(job, asyncio.get_running_loop().time())
 
@@ -334,45 +384,3 @@ class AssemblyAISim(SimServer):
         ):
             return Script(error=download_error(audio_url))
         return self._scripts.get("*", Script())
-
-    # -- webhooks ---------------------------------------------------------------------------
-    async def _notify(self, job: Job) -> None:
-        await asyncio.sleep(max(0.0, job.done_at - asyncio.get_running_loop().time()))
-        if job.id not in self._jobs:
-            return
-        if not self.webhook_enabled:
-            self.webhooks_dropped += 1
-            return
-        req = job.request
-        headers = {"content-type": "application/json"}
-        name, value = req.get("webhook_auth_header_name"), req.get("webhook_auth_header_value")
-        if name and value:
-            headers[name] = value
-        status = status_of(job, asyncio.get_running_loop().time())
-        payload = {"transcript_id": job.id, "status": status}
-        for attempt in range(max(1, self.webhook_max_attempts)):
-            if attempt:
-                await asyncio.sleep(self.webhook_retry_interval)
-            code = await self._post(job, req["webhook_url"], payload, headers, duplicate=False)
-            if code is not None and code < 500 and not 300 <= code < 400:
-                break  # 2xx delivered, 4xx given up on (as documented)
-        if job.webhook_status_code is not None and 200 <= job.webhook_status_code < 300:
-            for _ in range(self.webhook_duplicates):
-                await self._post(job, req["webhook_url"], payload, headers, duplicate=True)
-
-    async def _post(
-        self, job: Job, url: str, payload: dict[str, str], headers: dict[str, str], duplicate: bool
-    ) -> int | None:
-        assert self._session is not None
-        record = WebhookDelivery(url, job.id, payload["status"], headers, None, None, duplicate)
-        self.webhooks.append(record)
-        try:
-            timeout = aiohttp.ClientTimeout(total=self.webhook_timeout)
-            async with self._session.post(url, json=payload, headers=headers, timeout=timeout) as r:
-                await r.read()
-                record.status_code = r.status
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            record.error = f"{type(exc).__name__}: {exc}"
-        if record.status_code is not None:
-            job.webhook_status_code = record.status_code
-        return record.status_code

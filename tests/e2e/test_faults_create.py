@@ -21,7 +21,7 @@ def lists(stage) -> int:
 
 async def test_a_create_whose_answer_was_lost_is_found_not_made_twice(stage):
     app = await stage.app(**FAST_RETRIES)
-    stage.assemblyai.drop_after_create = 1
+    stage.assemblyai.drop_after_create(1)
     thread = await share(stage, app)
     await wait_reaction(stage, thread, "white_check_mark")
 

@@ -280,7 +280,7 @@ def list_gets(sim: AssemblyAISim) -> int:
 
 async def test_a_create_whose_answer_was_dropped_is_found_in_the_list(sim, transcriber):
     other = await transcriber.submit("https://media.example.com/other.mp3")
-    sim.drop_after_create = 1
+    sim.drop_after_create(1)
     found = await transcriber.submit("https://media.example.com/standup.mp3")
 
     assert sim.creates == 2 and list_gets(sim) == 1  # listed once, never created again
@@ -289,7 +289,7 @@ async def test_a_create_whose_answer_was_dropped_is_found_in_the_list(sim, trans
 
 
 async def test_a_dropped_create_not_in_the_list_is_made_again(sim, transcriber):
-    sim.drop_before_create = 1  # the connection broke before AssemblyAI made anything
+    sim.drop_before_create(1)  # the connection broke before AssemblyAI made anything
     made = await transcriber.submit("https://media.example.com/standup.mp3")
     assert sim.creates == 2 and list_gets(sim) == 1 and sim.transcript_ids == [made]
 
