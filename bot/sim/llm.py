@@ -299,7 +299,8 @@ class LLMSim(SimServer):
         if schema == "judge":
             answer: dict[str, Any] = judge(prompt, suspects=[str(PLANTED_ITEM["owner"])])
         else:
-            told = str(PLANTED_ITEM["owner"]) in (fenced(prompt, "instructions") or "")
+            told = str(PLANTED_ITEM["owner"]) in ((fenced(prompt, "instructions") or "")
+                                                  + (fenced(prompt, "findings") or ""))
             invent = self.stubborn or not told
             plant = PLANTED_ITEM if self.hallucinate and invent else None
             answer = write_recap(prompt, style, self.topic_lines, plant)

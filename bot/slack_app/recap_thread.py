@@ -88,7 +88,10 @@ async def follow_up(deps: Deps, job: Job, question: str) -> None:
         return
     try:
         history = await deps.store.thread_followups(job.team_id, job.channel, job.thread_ts or "")
-        reply = await answer(deps, job.transcript_id, question, history, await _names(deps, job))
+        recap = await deps.store.get_recap(job.recap_id) if job.recap_id else None
+        names = await _names(deps, job)
+        reply = await answer(deps, job.transcript_id, question, history, names,
+                             named_recap(recap, names) if recap else None, team_id=job.team_id)
     except Forgotten:
         await say(deps, job.channel, job.thread_ts, notices.GONE)
         return

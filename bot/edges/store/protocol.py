@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from bot.core.recap import Recap
+from bot.core.retrieval import Passage
 from bot.core.transcript import Transcript
 from bot.edges.store.rows import Job
 
@@ -47,6 +48,11 @@ class StoreProtocol(Protocol):
                                  thread_ts: str) -> Job | None: ...
     async def latest_job_in_channel(self, team_id: str, channel: str) -> Job | None: ...
     async def find_jobs_by_transcript(self, transcript_id: str) -> list[Job]: ...
+
+    # full-text search over transcripts
+    async def search_passages(self, team_id: str, query: str, *, transcript_id: str | None = None,
+                              channel: str | None = None, limit: int = 20) -> list[Passage]: ...
+    async def recording_of(self, team_id: str, transcript_id: str) -> Job | None: ...
 
     # the names people gave diarized speakers
     async def set_speaker_names(self, team_id: str, transcript_id: str, channel: str,

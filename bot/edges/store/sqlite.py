@@ -27,6 +27,7 @@ from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
 from bot.core.recap import Recap
+from bot.core.retrieval import Passage
 from bot.core.transcript import Transcript
 from bot.edges.store.rows import (
     Job,
@@ -39,7 +40,7 @@ from bot.edges.store.rows import (
     thread_key,
     upsert,
 )
-from bot.edges.store.schema import FINISHED_STATES, immediate, migrate
+from bot.edges.store.schema import FINISHED_STATES, immediate, index_transcript, migrate
 
 BUSY_TIMEOUT_MS = 5000
 SEEN_TTL_S = 7 * 24 * 3600
@@ -142,6 +143,7 @@ class Store:
             upsert(self._db, "recordings", "source_key", {
                 "source_key": source_key, "team_id": team_id, "name": name,
                 "transcript_id": transcript.id, "created_at": now})
+            index_transcript(self._db, team_id, transcript)
 
     @_on_worker
     def link_recording(self, source_key: str, team_id: str, name: str,
@@ -334,6 +336,34 @@ class Store:
         for (_, future), new in zip(batch, fresh, strict=True):
             loop.call_soon_threadsafe(_settle, future, new, None)
 
+    # search
+
+    @_on_worker
+    def search_passages(self, team_id: str, query: str, *, transcript_id: str | None = None,
+                        channel: str | None = None, limit: int = 20) -> list[Passage]:
+        """The best passages for an FTS5 `query` (bot.core.retrieval.fts_query), best first,
+        within one workspace and either one transcript or one channel's recordings."""
+        where, args = ["passages MATCH ?", "team_id = ?"], [query, team_id]
+        if transcript_id is not None:
+            where.append("transcript_id = ?")
+            args.append(transcript_id)
+        if channel is not None:
+            where.append("transcript_id IN (SELECT transcript_id FROM jobs WHERE team_id = ? "
+                         "AND channel = ? AND transcript_id IS NOT NULL)")
+            args += [team_id, channel]
+        rows = self._db.query(
+            "SELECT transcript_id, start_ms, speakers, text FROM passages WHERE "
+            f"{' AND '.join(where)} ORDER BY bm25(passages) LIMIT ?", [*args, limit])
+        return [Passage(r["transcript_id"], int(r["start_ms"]), tuple(r["speakers"].split()),
+                        r["text"]) for r in rows]
+
+    @_on_worker
+    def recording_of(self, team_id: str, transcript_id: str) -> Job | None:
+        """The first job (so the thread, the name) that recapped this transcript here."""
+        jobs = self._jobs("team_id = ? AND transcript_id = ?", [team_id, transcript_id],
+                          order_by="id")
+        return jobs[0] if jobs else None
+
     # speaker names
 
     @_on_worker
@@ -379,6 +409,7 @@ class Store:
                   "created_at": time.time()} for t in threads], ignore=True)
             for table, column in [("jobs", "transcript_id"), ("recaps", "transcript_id"),
                                   ("speaker_names", "transcript_id"),
+                                  ("passages", "transcript_id"),
                                   ("recordings", "transcript_id"), ("transcripts", "id")]:
                 self._db.table(table).delete_where(f"{column} = ?", [transcript_id])
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
