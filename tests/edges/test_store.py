@@ -371,3 +371,25 @@ async def test_a_recap_is_not_stored_for_a_transcript_forgotten_meanwhile(store:
         await store.save_recap("k1", transcript_id="tx-1", team_id="T1", style="topics",
                                recap=recap())
     assert await store.find_recap("k1") is None
+
+
+async def test_search_finds_passages_within_one_workspace_and_channel(store: Store) -> None:
+    from bot.core.retrieval import fts_query
+
+    await store.save_transcript("slack:T1:F1", "T1", "a.mp3",
+                                transcript("tx-1", "The zeppelin budget is four thousand."))
+    await store.save_transcript("slack:T2:F2", "T2", "b.mp3",
+                                transcript("tx-2", "Another zeppelin, another workspace."))
+    await new_job(store, transcript_id="tx-1")  # shared in channel C1
+    query = fts_query("what about the zeppelin?")
+
+    found = await store.search_passages("T1", query)
+    assert [p.transcript_id for p in found] == ["tx-1"]  # never another workspace's
+    assert "zeppelin budget" in found[0].text
+    assert await store.search_passages("T1", query, channel="C1") == found
+    assert await store.search_passages("T1", query, channel="C2") == []
+    for odd in ('"unbalanced', "NEAR(", "a* -b AND OR"):
+        assert isinstance(await store.search_passages("T1", fts_query(odd) or '""'), list)
+
+    await store.forget_transcript("tx-1")
+    assert await store.search_passages("T1", query) == []  # forgotten words are never found
