@@ -18,7 +18,8 @@ _TRAILING_PUNCTUATION = ".,;:!?)]}\"'"
 _OTHER_SCHEME_RE = re.compile(r"^<?[a-z][a-z0-9+.-]{0,30}://", re.IGNORECASE)
 ONLY_HTTP = "Recap takes only http(s) links to recordings, not “{word}”."
 
-Verb = Literal["recap", "help", "forget", "transcript"]
+Verb = Literal["recap", "help", "forget", "transcript", "ask", "search"]
+ASKING: tuple[Verb, ...] = ("ask", "search")  # take the rest of the line as their question
 VERBS: dict[str, Verb] = {"help": "help", "forget": "forget", "transcript": "transcript"}
 
 
@@ -50,6 +51,9 @@ def parse_command(text: str, styles: Sequence[str]) -> RecapCommand:
     if not words:
         return RecapCommand("recap", None, link, "")
     first = words[0].lower()
+    if first in ASKING and len(words) > 1 and link is None:
+        return RecapCommand("ask" if first == "ask" else "search", None, None,
+                            " ".join(words[1:]))
     if len(words) == 1 and first in VERBS:
         return RecapCommand(VERBS[first], None, link, "")
     style = next((s for s in styles if s.lower() == first), None)

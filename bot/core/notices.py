@@ -53,6 +53,9 @@ def done_text(recap: Recap) -> str:
     return f":white_check_mark: Recap ready ({', '.join(parts)}; {source})."
 
 
+LOOKING = "Looking through this channel's recordings…"
+
+
 def forget_prompt_blocks(job_id: int) -> list[Block]:
     """One confirmation before forgetting: the Forget button carries Slack's confirm dialog."""
     blocks = status_blocks(

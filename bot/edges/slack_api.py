@@ -90,6 +90,20 @@ class SlackAPI:
         await self._call("update the message", "chat.update", channel=channel, ts=ts,
                          text=text, blocks=blocks)
 
+    async def post_private(self, channel: str, user: str, text: str, *,
+                           blocks: list[Block] | None = None) -> None:
+        """An ephemeral message: only `user` sees it."""
+        await self._call("show the message", "chat.postEphemeral", channel=channel, user=user,
+                         text=text, blocks=blocks)
+
+    async def permalink(self, channel: str, ts: str) -> str | None:
+        """A link to a message (None when Slack will not give one: a link is a nicety)."""
+        try:
+            reply = await self.client.chat_getPermalink(channel=channel, message_ts=ts)
+        except SlackApiError:
+            return None
+        return str(reply.get("permalink") or "") or None
+
     async def react(self, channel: str, ts: str, name: str, *, remove: str | None = None) -> None:
         """Reactions are decoration: a refusal (already_reacted, no_reaction) is logged only."""
         for method, emoji in (("reactions.remove", remove), ("reactions.add", name)):

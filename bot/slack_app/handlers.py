@@ -18,6 +18,7 @@ from bot.core.sources import is_media_url, url_source
 from bot.deps import Deps
 from bot.edges.store import Job
 from bot.errors import SourceRejected
+from bot.slack_app.channel_questions import channel_ask, channel_search
 from bot.slack_app.recap_thread import act_on, follow_up, say
 from bot.slack_app.recordings import Place, share_files, share_link
 from bot.slack_app.runner import Jobs
@@ -101,6 +102,10 @@ async def command(deps: Deps, jobs: Jobs, text: str, *, team_id: str, channel: s
                   user_id: str, request_id: str) -> Reply:
     """/recap: decided at once (Slack waits 3 s for the ack); the work runs after the ack."""
     parsed = parse_command(text, list(prompts.STYLES))
+    if parsed.verb in ("ask", "search"):
+        work = channel_ask if parsed.verb == "ask" else channel_search
+        return Reply(notices.LOOKING, partial(work, deps, team_id, channel, user_id,
+                                              parsed.instructions))
     if parsed.verb == "help" or parsed.error:
         return Reply(parsed.error or render.help_text(prompts.STYLES))
     where = parse_permalink(parsed.link) if parsed.link else None

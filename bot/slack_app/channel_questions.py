@@ -1,0 +1,48 @@
+"""`/recap ask` and `/recap search`: a channel's recordings as something to query. Answers go
+privately to the person who asked, each source named with its [mm:ss] and a link to its recap
+thread; search makes no LLM call."""
+
+from __future__ import annotations
+
+from bot.core.block_kit import escape_mrkdwn, fit
+from bot.core.retrieval import terms as terms_of
+from bot.deps import Deps
+from bot.pipeline.ask import NOTHING, Moment, ask, moments
+
+SHOWN = 8
+
+
+async def channel_ask(deps: Deps, team_id: str, channel: str, user_id: str,
+                      question: str) -> None:
+    answer, used = await ask(deps, team_id, channel, question)
+    sources = await _sources(deps, channel, used)
+    text = escape_mrkdwn(answer) + (f"\n\n*Sources*\n{sources}" if sources else "")
+    await deps.slack.post_private(channel, user_id, fit(text, 3000))
+
+
+async def channel_search(deps: Deps, team_id: str, channel: str, user_id: str,
+                         terms: str) -> None:
+    found = (await moments(deps, team_id, channel, terms, limit=SHOWN))[:SHOWN]
+    text = await _sources(deps, channel, found, matching=terms_of(terms)) if found else NOTHING
+    await deps.slack.post_private(channel, user_id, fit(text, 3000))
+
+
+async def _sources(deps: Deps, channel: str, found: list[Moment], *,
+                   matching: list[str] | None = None) -> str:
+    """One line a moment: recording, [mm:ss], speaker (and the line matching), thread link."""
+    links: dict[str | None, str | None] = {}
+    out = []
+    for moment in found:
+        if moment.thread_ts not in links:
+            links[moment.thread_ts] = (await deps.slack.permalink(channel, moment.thread_ts)
+                                       if moment.thread_ts else None)
+        link = links[moment.thread_ts]
+        said_lines = moment.passage.text.split("\n")
+        line = next((x for x in said_lines if any(t in x.lower() for t in matching or ())),
+                    said_lines[0])
+        who, said = (line.split(": ", 1) + [""])[:2]
+        said = said if matching else ""
+        where = f"<{link}|recap thread>" if link else ""
+        quote = f" — {escape_mrkdwn(fit(said, 200))}" if said else ""
+        out.append(f"• *{escape_mrkdwn(moment.name)}* {escape_mrkdwn(who)}{quote} {where}".rstrip())
+    return "\n".join(dict.fromkeys(out))
