@@ -49,6 +49,11 @@ class Config:
     llm_timeout: float = 120.0
     retry_backoff: float = 1.0
     speech_models: tuple[str, ...] = ("universal-3-pro", "universal-2")
+    # Slack's rate limits (bot.edges.slack_limits): calls per SLACK_RATE_PERIOD seconds.
+    slack_tier3_per_min: int = 50
+    slack_tier4_per_min: int = 100
+    slack_post_burst: int = 5
+    slack_rate_period: float = 60.0
 
     @property
     def max_file_bytes(self) -> int:
@@ -121,6 +126,13 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _within(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    value = _int(env, name, default)
+    if value is None or not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}.")
+    return value
+
+
 def load(env: Mapping[str, str] | None = None) -> Config:
     """Build the Config from an environment (os.environ by default)."""
     env = os.environ if env is None else env
@@ -171,6 +183,10 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         speech_models=tuple(m.strip() for m in models.split(",") if m.strip())
         if models
         else ("universal-3-pro", "universal-2"),
+        slack_tier3_per_min=_within(env, "SLACK_TIER3_PER_MIN", 50, 1, 1000),
+        slack_tier4_per_min=_within(env, "SLACK_TIER4_PER_MIN", 100, 1, 1000),
+        slack_post_burst=_within(env, "SLACK_POST_BURST", 5, 1, 100),
+        slack_rate_period=min(_float(env, "SLACK_RATE_PERIOD", 60.0), 3600.0),
     )
     return config
 
