@@ -24,7 +24,14 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 from slack_sdk.http_retry.jitter import Jitter
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.edges.slack_limits import RateLimitRetry, SlackLimits, Tiers, calling, done_calling
+from bot.edges.slack_limits import (
+    RateLimitRetry,
+    SlackLimits,
+    Slot,
+    Tiers,
+    calling,
+    done_calling,
+)
 from bot.errors import SlackRefused
 
 log = logging.getLogger(__name__)
@@ -75,16 +82,18 @@ class SlackAPI:
         return cls(web_client(token, base_url, backoff), SlackLimits(tiers))
 
     async def _send(self, team: str, method: str, args: dict[str, Any], *,
-                    taken: bool = False) -> Any:
+                    slot: Slot | None = None) -> Any:
         """One Web API call, after its budget (per team and method) has a call free."""
         budget = self.limits.budget(team, method, str(args.get("channel") or ""))
-        if budget is not None and not taken:
-            await budget.take()
+        if budget is not None and slot is None:
+            slot = await budget.take()
         token = calling(self.limits, budget)
         try:
             return await getattr(self.client, method.replace(".", "_"))(**_drop_none(args))
         finally:
             done_calling(token)
+            if slot is not None:
+                slot.done()
 
     async def _call(self, doing: str, method: str, *, team: str = "", **args: Any) -> Any:
         try:
@@ -112,15 +121,16 @@ class SlackAPI:
         """chat.update with whatever `latest()` says once the team's budget has a call free:
         edits that wait their turn coalesce to the newest text. False: nothing left to say."""
         budget = self.limits.budget(team, "chat.update")
-        if budget is not None:
-            await budget.take()
+        slot = None if budget is None else await budget.take()
         content = latest()
         if content is None:
+            if slot is not None:
+                slot.at = 0.0  # not used: free again
             return False
         text, blocks = content
         try:
             await self._send(team, "chat.update", {"channel": channel, "ts": ts, "text": text,
-                                                   "blocks": blocks}, taken=True)
+                                                   "blocks": blocks}, slot=slot)
         except SlackApiError as error:
             raise _refused(error, "update the message") from None
         return True
@@ -136,12 +146,13 @@ class SlackAPI:
                 continue
             budget = self.limits.budget(team, method)
             keep = budget.limit // 2 if budget is not None and optional else 0
-            if budget is not None and not budget.try_take(keep):
+            slot = None if budget is None else budget.try_take(keep)
+            if budget is not None and slot is None:
                 log.info("%s :%s: skipped: the workspace's budget is spent", method, emoji)
                 continue
             try:
                 await self._send(team, method, {"channel": channel, "timestamp": ts,
-                                                "name": emoji}, taken=True)
+                                                "name": emoji}, slot=slot)
                 added = method == "reactions.add"
             except SlackApiError as error:
                 log.debug("%s %s: %s", method, emoji, error.response.get("error"))

@@ -8,14 +8,15 @@ come, first served), `try_take` never waits (for decoration such as reactions), 
 still arrives pauses the whole key for its Retry-After (`RateLimitRetry`), so no other job
 calls that method in that workspace before Slack said it may.
 
-A budget is dated when it is taken; the small margin covers the time to Slack's door.
+Each call's slot is dated again when its answer comes back (`Slot.done`): Slack counted it on
+arrival, somewhere between the two, and a busy event loop can hold a request back long after its
+slot was taken. A small margin covers the rest.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -44,39 +45,52 @@ class Tiers:
     period: float = 60.0
 
 
+@dataclass
+class Slot:
+    """One call's place in a budget, dated by when it went out, then when it was answered."""
+
+    at: float
+
+    def done(self) -> None:
+        self.at = max(self.at, asyncio.get_running_loop().time())
+
+
 class Budget:
     """At most `limit` calls in any `period` seconds, paused until a Retry-After has passed."""
 
     def __init__(self, limit: int, period: float) -> None:
         self.limit, self.period = max(1, limit), period
         self.margin = 0.01 + 0.02 * period
-        self.sent: deque[float] = deque()
+        self.sent: list[Slot] = []  # at most `limit`: the calls of the last period
         self.paused_until = 0.0
         self._lock = asyncio.Lock()
 
     def _free_at(self, now: float) -> float:
-        while self.sent and self.sent[0] <= now - self.period - self.margin:
-            self.sent.popleft()
+        self.sent = [s for s in self.sent if s.at > now - self.period - self.margin]
         at = self.paused_until
         if len(self.sent) >= self.limit:
-            at = max(at, self.sent[0] + self.period + self.margin)
+            at = max(at, min(s.at for s in self.sent) + self.period + self.margin)
         return at
 
-    def try_take(self, keep: int = 0) -> bool:
+    def _slot(self, now: float) -> Slot:
+        slot = Slot(now)
+        self.sent.append(slot)
+        return slot
+
+    def try_take(self, keep: int = 0) -> Slot | None:
         """Take a call now if one is free with `keep` still left after it; never waits."""
         now = asyncio.get_running_loop().time()
         if self._lock.locked() or self._free_at(now) > now or len(self.sent) + keep >= self.limit:
-            return False
-        self.sent.append(now)
-        return True
+            return None
+        return self._slot(now)
 
-    async def take(self) -> None:
+    async def take(self) -> Slot:
         """Wait for a free call, in arrival order."""
         loop = asyncio.get_running_loop()
         async with self._lock:
             while (at := self._free_at(now := loop.time())) > now:
                 await asyncio.sleep(at - now)
-            self.sent.append(now)
+            return self._slot(now)
 
     def pause(self, seconds: float) -> None:
         until = asyncio.get_running_loop().time() + seconds
