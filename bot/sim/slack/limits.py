@@ -6,7 +6,7 @@ Over a limit the sim answers the way Slack does: HTTP 429, a `Retry-After` heade
 seconds and `{"ok": false, "error": "ratelimited"}` (docs.slack.dev "Rate limits"; API-NOTES
 §3.7). The window scales (`period=6.0` is a 6 s "minute" with the same counts) so tests stay
 fast. Every 429 is counted per (team, method), and a call that comes back before the
-Retry-After it was given is kept in `early_retries`.
+Retry-After it was given (later than IN_FLIGHT_S after that 429) is kept in `early_retries`.
 
 May import: the standard library, bot.sim.slack.state.
 """
@@ -30,6 +30,7 @@ TIERS: dict[str, int] = {
     "files.getUploadURLExternal": 20, "files.completeUploadExternal": 20,
 }
 POST_BURST = 5  # chat.postMessage: this many in any POST_BURST "seconds" per channel
+IN_FLIGHT_S = 0.1  # a call this soon after a 429 was on its way before the app read it
 
 
 @dataclass
@@ -40,7 +41,7 @@ class Tiers:
     limits: dict[str, int]
     post_burst: int
     seen: dict[tuple[str, ...], deque[float]] = field(default_factory=dict)
-    retry_at: dict[tuple[str, ...], float] = field(default_factory=dict)
+    retry_at: dict[tuple[str, ...], tuple[float, float]] = field(default_factory=dict)
 
 
 class Limits(Workspace):
@@ -75,7 +76,8 @@ class Limits(Workspace):
         else:
             return None
         now = time.monotonic()
-        if now < tiers.retry_at.get(key, 0.0):
+        told, retry_at = tiers.retry_at.get(key, (0.0, 0.0))
+        if told + IN_FLIGHT_S < now < retry_at:
             self.early_retries.append(f"{team} {method}")
         seen = tiers.seen.setdefault(key, deque())
         while seen and seen[0] <= now - window:
@@ -84,7 +86,7 @@ class Limits(Workspace):
             seen.append(now)
             return None
         retry_after = max(1, math.ceil(seen[0] + window - now))
-        tiers.retry_at[key] = max(tiers.retry_at.get(key, 0.0), now + retry_after)
+        tiers.retry_at[key] = (now, max(retry_at, now + retry_after))
         self.ratelimited[(team, method)] += 1
         return retry_after
 
