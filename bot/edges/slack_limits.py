@@ -108,8 +108,8 @@ class SlackLimits:
     def budget(self, team: str, method: str, channel: str = "") -> Budget | None:
         """The budget a call counts against (None: a method Recap does not pace)."""
         t = self.tiers
-        if method == POST:
-            key: tuple[str, ...] = (team, method, channel)
+        if method == POST:  # channel ids are unique across workspaces: callers without a team
+            key: tuple[str, ...] = (method, channel)  # share the channel's budget
             limit, period = t.post_burst, t.post_burst * t.period / 60
         elif method in TIER_OF:
             key, period = (team, method), t.period
