@@ -40,12 +40,13 @@ class StatusMessage:
         self.flush: asyncio.Task[None] | None = None
         self.sending = False  # the flush is past its wait: its edit is on its way to Slack
         self.hourglass = False  # the job's hourglass reaction was added
+        self.ended = False  # the last word (done, or the failure sentence) was given
 
     async def progress(self, step: Progress) -> None:
         """Never waits for Slack: the edit goes out from a task, so the job's next step (a map
         call, the reduce) does not queue behind a chat.update."""
-        if self.pending is not None and self.pending[2]:
-            return  # the last word is already on its way
+        if self.ended:
+            return  # the last word is said or on its way: nothing may follow it
         self.pending = (f":hourglass_flowing_sand: {step.detail}…", False, False)
         if self.flush is None:
             wait = max(self.last + STATUS_EVERY_S - time.monotonic(), 0.0)
@@ -89,6 +90,7 @@ class StatusMessage:
 
     async def show(self, text: str, *, failed: bool = False, final: bool = True) -> None:
         job = self.job
+        self.ended = self.ended or final
         if job.status_ts:
             self.pending = (text, failed, final)
             if self.flush is not None and not self.sending:  # still in its 2 s wait
