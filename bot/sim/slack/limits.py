@@ -23,11 +23,9 @@ from bot.sim.slack.state import Workspace
 
 # Calls a minute, per team and method (docs.slack.dev/reference/methods/<method>, "Rate limits").
 TIERS: dict[str, int] = {
-    "chat.update": 50, "chat.delete": 50, "chat.getPermalink": 100,
-    "reactions.add": 50, "reactions.remove": 50,
+    "chat.update": 50, "chat.delete": 50, "reactions.add": 50, "reactions.remove": 50,
     "conversations.replies": 50, "conversations.history": 50,
     "files.info": 100, "chat.postEphemeral": 100, "users.info": 100,
-    "files.getUploadURLExternal": 20, "files.completeUploadExternal": 20,
 }
 POST_BURST = 5  # chat.postMessage: this many in any POST_BURST "seconds" per channel
 IN_FLIGHT_S = 0.1  # a call this soon after a 429 was on its way before the app read it
