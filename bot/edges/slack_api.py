@@ -117,11 +117,12 @@ class SlackAPI:
 
     async def edit_latest(self, channel: str, ts: str,
                           latest: Callable[[], tuple[str, list[Block] | None] | None], *,
-                          team: str = "") -> bool:
+                          team: str = "", urgent: bool = False) -> bool:
         """chat.update with whatever `latest()` says once the team's budget has a call free:
-        edits that wait their turn coalesce to the newest text. False: nothing left to say."""
+        edits that wait their turn coalesce to the newest text. `urgent` (a job's last word)
+        goes before the waiting edits that are not. False: nothing left to say."""
         budget = self.limits.budget(team, "chat.update")
-        slot = None if budget is None else await budget.take()
+        slot = None if budget is None else await budget.take(urgent=urgent)
         content = latest()
         if content is None:
             if slot is not None:

@@ -63,6 +63,7 @@ class Budget:
         self.margin = 0.01 + 0.02 * period
         self.sent: list[Slot] = []  # at most `limit`: the calls of the last period
         self.paused_until = 0.0
+        self.urgent = 0  # urgent takers waiting
         self._lock = asyncio.Lock()
 
     def _free_at(self, now: float) -> float:
@@ -80,16 +81,26 @@ class Budget:
     def try_take(self, keep: int = 0) -> Slot | None:
         """Take a call now if one is free with `keep` still left after it; never waits."""
         now = asyncio.get_running_loop().time()
-        if self._lock.locked() or self._free_at(now) > now or len(self.sent) + keep >= self.limit:
+        if (self._lock.locked() or self.urgent or self._free_at(now) > now
+                or len(self.sent) + keep >= self.limit):
             return None
         return self._slot(now)
 
-    async def take(self) -> Slot:
-        """Wait for a free call, in arrival order."""
+    async def take(self, *, urgent: bool = False) -> Slot:
+        """Wait for a free call, in arrival order; `urgent` calls (a job's last word) go
+        before every waiting call that is not."""
         loop = asyncio.get_running_loop()
+        if urgent:
+            self.urgent += 1
+            try:
+                while (at := self._free_at(now := loop.time())) > now:
+                    await asyncio.sleep(at - now)
+                return self._slot(now)
+            finally:
+                self.urgent -= 1
         async with self._lock:
-            while (at := self._free_at(now := loop.time())) > now:
-                await asyncio.sleep(at - now)
+            while (at := self._free_at(now := loop.time())) > now or self.urgent:
+                await asyncio.sleep(max(at - now, 0.005))
             return self._slot(now)
 
     def pause(self, seconds: float) -> None:

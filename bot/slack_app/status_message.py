@@ -74,8 +74,9 @@ class StatusMessage:
             return fallback_text(text), blocks
 
         try:
+            urgent = self.pending is not None and self.pending[2]
             await self.deps.slack.edit_latest(job.channel, job.status_ts or "", latest,
-                                              team=job.team_id)
+                                              team=job.team_id, urgent=urgent)
         except SlackRefused as error:
             if final:
                 raise

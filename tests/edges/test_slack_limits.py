@@ -9,7 +9,7 @@ import asyncio
 import pytest
 
 from bot.edges.slack_api import SlackAPI
-from bot.edges.slack_limits import Tiers
+from bot.edges.slack_limits import Budget, Tiers
 from bot.sim.slack import SlackSim
 
 PERIOD = 1.2
@@ -91,3 +91,19 @@ async def test_a_429_holds_the_method_for_every_caller_until_its_retry_after(sim
     assert len(sim.find("C1", ts).versions) == 8  # every edit landed in the end
     assert sim.early_retries == []  # none came back before its Retry-After
     await slack.aclose()
+
+
+async def test_a_jobs_last_word_goes_before_the_waiting_steps():
+    budget = Budget(1, 0.3)
+    await budget.take()  # spent
+    order: list[str] = []
+
+    async def take(name: str, urgent: bool) -> None:
+        await budget.take(urgent=urgent)
+        order.append(name)
+
+    steps = [asyncio.create_task(take(f"step {n}", False)) for n in range(2)]
+    await asyncio.sleep(0)
+    done = asyncio.create_task(take("done", True))
+    await asyncio.gather(*steps, done)
+    assert order == ["done", "step 0", "step 1"]
