@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bench import ack, burst, long, relay, single
+from bench import ack, burst, long, relay, single, slack_tiers
 from bench.harness import Row, latency_profile, machine
 
 Scenario = Callable[[bool], Awaitable[list[Row]]]
@@ -27,6 +27,7 @@ SCENARIOS: list[tuple[set[str], str, Scenario]] = [
     ({"P3", "P7"}, "3-hour recording vs baseline; tokens", long.run),
     ({"P5"}, "1 GiB relay", relay.run),
     ({"P6"}, "burst under the LLM rate limit", burst.run),
+    ({"P8"}, "burst under Slack's rate limits: recap ready -> posted", slack_tiers.run),
 ]
 
 

@@ -30,6 +30,8 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "LLM_CONCURRENCY": (1, 1024), "LLM_MAX_TOKENS": (1, 1000000),
     "CHUNK_TOKENS": (100, 10000000), "POLL_INTERVAL": (0.001, 600),
     "LLM_TIMEOUT": (0.01, 3600), "RETRY_BACKOFF": (0.001, 600),
+    "SLACK_TIER3_PER_MIN": (1, 1000), "SLACK_TIER4_PER_MIN": (1, 1000),
+    "SLACK_POST_BURST": (1, 100), "SLACK_RATE_PERIOD": (0.001, 3600),
 }
 WHOLE = {"PORT": "a whole number", "MAX_FILE_MB": "a whole number of MiB",
          "MAX_TRANSCRIPT_MB": "a whole number of MiB", "RETENTION_DAYS": "a whole number of days",
@@ -72,6 +74,11 @@ class Config:
     llm_timeout: float = 120.0
     retry_backoff: float = 1.0
     speech_models: tuple[str, ...] = SPEECH_MODELS
+    # Slack's rate limits (bot.edges.slack_limits): calls per SLACK_RATE_PERIOD seconds.
+    slack_tier3_per_min: int = 50
+    slack_tier4_per_min: int = 100
+    slack_post_burst: int = 5
+    slack_rate_period: float = 60.0
 
     @property
     def max_file_bytes(self) -> int:
@@ -179,6 +186,8 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+
+
 def load(env: Mapping[str, str] | None = None) -> Config:
     """Build the Config from an environment (os.environ by default)."""
     env = os.environ if env is None else env
@@ -233,6 +242,10 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         speech_models=tuple(m.strip() for m in models.split(",") if m.strip())
         if models
         else SPEECH_MODELS,
+        slack_tier3_per_min=_int(env, "SLACK_TIER3_PER_MIN", 50) or 50,
+        slack_tier4_per_min=_int(env, "SLACK_TIER4_PER_MIN", 100) or 100,
+        slack_post_burst=_int(env, "SLACK_POST_BURST", 5) or 5,
+        slack_rate_period=_float(env, "SLACK_RATE_PERIOD", 60.0),
     )
     return config
 

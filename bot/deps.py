@@ -16,6 +16,7 @@ import aiohttp
 from bot.config import Config
 from bot.edges.llm import LLM
 from bot.edges.slack_api import SlackAPI
+from bot.edges.slack_limits import Tiers
 from bot.edges.store import Store, StoreProtocol
 from bot.edges.transcriber import Transcriber
 from bot.errors import ConfigError
@@ -80,8 +81,10 @@ class Deps:
 
 def slack_api(config: Config) -> SlackAPI:
     """The Web API edge at SLACK_API_URL, with the bot token and RETRY_BACKOFF."""
+    tiers = Tiers(config.slack_tier3_per_min, config.slack_tier4_per_min,
+                  config.slack_post_burst, config.slack_rate_period)
     return SlackAPI.connect(config.slack_bot_token or "", config.slack_api_url,
-                            config.retry_backoff)
+                            config.retry_backoff, tiers)
 
 
 async def open_deps(config: Config, *, slack: bool = False) -> Deps:

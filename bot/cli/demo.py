@@ -206,6 +206,7 @@ class Story:
 async def keep_running(term: Terminal, stage: Stage, app: AppProcess, story: Story) -> None:
     """--keep: everything stays up and the channel keeps printing until Ctrl-C (or SIGTERM).
     On a terminal, each line typed is posted in the recap's thread (or run, if a /recap)."""
+    stage.slack.enable_tiers()  # from here on Slack's own rate limits apply, as in a workspace
     loop, stop = asyncio.get_running_loop(), asyncio.Event()
     typed: asyncio.Queue[str] = asyncio.Queue()
     typing = sys.stdin.isatty()

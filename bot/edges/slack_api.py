@@ -1,7 +1,8 @@
 """The Slack Web API edge: every Web API method Recap calls goes through SlackAPI.
 
-One place owns what each call needs: the base URL (SLACK_API_URL), retries on 429 (honouring
-Retry-After), 5xx and dropped connections, the never-unfurl rule for every post (links in a
+One place owns what each call needs: the base URL (SLACK_API_URL), Slack's rate limits (one
+budget per team and method, bot.edges.slack_limits; a 429 honours Retry-After and pauses its
+budget), retries on 5xx and dropped connections, the never-unfurl rule for every post (links in a
 recap are people's, not Recap's), and the one sentence a refusal becomes (SlackRefused, with
 Slack's error code). Nothing else in bot/ calls a Web API method or catches SlackApiError.
 Bolt is handed `client` so its own calls (auth, ack responses) share the same settings.
@@ -11,19 +12,26 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.jitter import Jitter
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.edges.slack_limits import (
+    RateLimitRetry,
+    SlackLimits,
+    Slot,
+    Tiers,
+    calling,
+    done_calling,
+)
 from bot.errors import SlackRefused
 
 log = logging.getLogger(__name__)
@@ -49,7 +57,7 @@ def web_client(token: str, base_url: str, backoff: float) -> AsyncWebClient:
         base_url=base_url,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=3, interval_calculator=interval),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            RateLimitRetry(max_retry_count=3),
             AsyncServerErrorRetryHandler(max_retry_count=3, interval_calculator=interval),
         ],
     )
@@ -64,37 +72,54 @@ def _refused(error: SlackApiError, doing: str) -> SlackRefused:
 class SlackAPI:
     """Recap's Slack: named for what Recap does, each method one Web API call (or a few)."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, limits: SlackLimits | None = None) -> None:
         self.client = client
+        self.limits = limits or SlackLimits()
 
     @classmethod
-    def connect(cls, token: str, base_url: str, backoff: float = 1.0) -> SlackAPI:
-        return cls(web_client(token, base_url, backoff))
+    def connect(cls, token: str, base_url: str, backoff: float = 1.0,
+                tiers: Tiers | None = None) -> SlackAPI:
+        return cls(web_client(token, base_url, backoff), SlackLimits(tiers))
 
-    async def _call(self, doing: str, method: str, **args: Any) -> Any:
+    async def _send(self, team: str, method: str, args: dict[str, Any], *,
+                    slot: Slot | None = None) -> Any:
+        """One Web API call, after its budget (per team and method) has a call free."""
+        budget = self.limits.budget(team, method, str(args.get("channel") or ""))
+        if budget is not None and slot is None:
+            slot = await budget.take()
+        token = calling(self.limits, budget)
         try:
             return await getattr(self.client, method.replace(".", "_"))(**_drop_none(args))
+        finally:
+            done_calling(token)
+            if slot is not None:
+                slot.done()
+
+    async def _call(self, doing: str, method: str, *, team: str = "", **args: Any) -> Any:
+        try:
+            return await self._send(team, method, args)
         except SlackApiError as error:
             raise _refused(error, doing) from None
 
     async def post(self, channel: str, text: str, *, thread_ts: str | None = None,
-                   blocks: list[Block] | None = None) -> str:
-        """A message (in a thread when thread_ts is given); its ts. Never unfurls."""
-        reply = await self._call("post the message", "chat.postMessage", channel=channel,
-                                 thread_ts=thread_ts, text=text, blocks=blocks,
+                   blocks: list[Block] | None = None, team: str = "") -> str:
+        """A message (in a thread when thread_ts is given); its ts. Never unfurls. Paced per
+        channel only, so no status edit or reaction ever holds it back."""
+        reply = await self._call("post the message", "chat.postMessage", team=team,
+                                 channel=channel, thread_ts=thread_ts, text=text, blocks=blocks,
                                  unfurl_links=False, unfurl_media=False)
         return str(reply["ts"])
 
     async def update(self, channel: str, ts: str, text: str, *,
-                     blocks: list[Block] | None = None) -> None:
-        await self._call("update the message", "chat.update", channel=channel, ts=ts,
+                     blocks: list[Block] | None = None, team: str = "") -> None:
+        await self._call("update the message", "chat.update", team=team, channel=channel, ts=ts,
                          text=text, blocks=blocks)
 
     async def post_private(self, channel: str, user: str, text: str, *,
-                           blocks: list[Block] | None = None) -> None:
+                           blocks: list[Block] | None = None, team: str = "") -> None:
         """An ephemeral message: only `user` sees it."""
-        await self._call("show the message", "chat.postEphemeral", channel=channel, user=user,
-                         text=text, blocks=blocks)
+        await self._call("show the message", "chat.postEphemeral", team=team, channel=channel,
+                         user=user, text=text, blocks=blocks)
 
     async def permalink(self, channel: str, ts: str) -> str | None:
         """A link to a message (None when Slack will not give one: a link is a nicety)."""
@@ -104,24 +129,58 @@ class SlackAPI:
             return None
         return str(reply.get("permalink") or "") or None
 
-    async def react(self, channel: str, ts: str, name: str, *, remove: str | None = None) -> None:
-        """Reactions are decoration: a refusal (already_reacted, no_reaction) is logged only."""
+    async def edit_latest(self, channel: str, ts: str,
+                          latest: Callable[[], tuple[str, list[Block] | None] | None], *,
+                          team: str = "", urgent: bool = False) -> bool:
+        """chat.update with whatever `latest()` says once the team's budget has a call free:
+        edits that wait their turn coalesce to the newest text. `urgent` (a job's last word)
+        goes before the waiting edits that are not. False: nothing left to say."""
+        budget = self.limits.budget(team, "chat.update")
+        slot = None if budget is None else await budget.take(urgent=urgent)
+        content = latest()
+        if content is None:
+            if slot is not None:
+                slot.at = 0.0  # not used: free again
+            return False
+        text, blocks = content
+        try:
+            await self._send(team, "chat.update", {"channel": channel, "ts": ts, "text": text,
+                                                   "blocks": blocks}, slot=slot)
+        except SlackApiError as error:
+            raise _refused(error, "update the message") from None
+        return True
+
+    async def react(self, channel: str, ts: str, name: str, *, remove: str | None = None,
+                    team: str = "", optional: bool = False) -> bool:
+        """Reactions are decoration: a refusal (already_reacted, no_reaction) is logged only,
+        and a spent budget skips the call rather than wait. `optional` (the hourglass) also
+        leaves half the budget to the reactions that end a job. True: `name` was added."""
+        added = False
         for method, emoji in (("reactions.remove", remove), ("reactions.add", name)):
             if emoji is None:
                 continue
+            budget = self.limits.budget(team, method)
+            keep = budget.limit // 2 if budget is not None and optional else 0
+            slot = None if budget is None else budget.try_take(keep)
+            if budget is not None and slot is None:
+                log.info("%s :%s: skipped: the workspace's budget is spent", method, emoji)
+                continue
             try:
-                await getattr(self.client, method.replace(".", "_"))(
-                    channel=channel, timestamp=ts, name=emoji)
+                await self._send(team, method, {"channel": channel, "timestamp": ts,
+                                                "name": emoji}, slot=slot)
+                added = method == "reactions.add"
             except SlackApiError as error:
                 log.debug("%s %s: %s", method, emoji, error.response.get("error"))
+        return added
 
-    async def replies(self, channel: str, ts: str, *, limit: int = 200) -> AsyncIterator[Block]:
+    async def replies(self, channel: str, ts: str, *, limit: int = 200,
+                      team: str = "") -> AsyncIterator[Block]:
         """Every message of a thread, its parent first, page by page."""
         cursor = None
         while True:
             try:
-                page = await self.client.conversations_replies(
-                    channel=channel, ts=ts, limit=limit, cursor=cursor)
+                page = await self._send(team, "conversations.replies", {
+                    "channel": channel, "ts": ts, "limit": limit, "cursor": cursor})
             except SlackApiError as error:
                 raise _refused(error, "read the thread") from None
             for message in page.get("messages") or []:
@@ -130,15 +189,15 @@ class SlackAPI:
             if not cursor or limit == 1:
                 return
 
-    async def thread_parent(self, channel: str, ts: str) -> Block:
+    async def thread_parent(self, channel: str, ts: str, *, team: str = "") -> Block:
         """The message a thread hangs under ({} when Slack has none to show)."""
-        async for message in self.replies(channel, ts, limit=1):
+        async for message in self.replies(channel, ts, limit=1, team=team):
             return message
         return {}
 
-    async def file_info(self, file_id: str) -> Block:
+    async def file_info(self, file_id: str, *, team: str = "") -> Block:
         try:
-            reply = await self.client.files_info(file=file_id)
+            reply = await self._send(team, "files.info", {"file": file_id})
         except SlackApiError as error:
             raise _refused(error, "describe the file") from None
         return dict(reply["file"])

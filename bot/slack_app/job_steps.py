@@ -45,7 +45,8 @@ async def run_job(deps: Deps, job_id: int) -> None:
             await status.show(":hourglass_flowing_sand: Working on it…", final=False)
             # A Retry or a resume (a status exists from an earlier start): clear an old cross.
             again = "x" if job.attempts or job.status_ts else None
-            await _react(deps, job, "hourglass_flowing_sand", remove=again)
+            status.hourglass = await _react(deps, job, "hourglass_flowing_sand", remove=again,
+                                            optional=True)
         await _work(deps, job, status)
     except asyncio.CancelledError:
         log.info("job %s paused at its last stored step; the next start resumes it", job_id)
@@ -103,12 +104,12 @@ async def _work(deps: Deps, job: Job, status: StatusMessage | None) -> None:
     posted = []
     for text, blocks in messages:  # a text already there was posted by an interrupted run
         posted.append(there.get(text) or await deps.slack.post(
-            job.channel, text, thread_ts=job.thread_ts, blocks=blocks))
+            job.channel, text, thread_ts=job.thread_ts, blocks=blocks, team=job.team_id))
     await deps.store.update_job(job.id, recap_ts=" ".join(posted))
     if status is not None:
         try:
             await status.show(notices.done_text(recap))
-            await _react(deps, job, "white_check_mark", remove="hourglass_flowing_sand")
+            await _react(deps, job, "white_check_mark", remove=_hourglass(job, status))
         except SlackRefused as error:  # the recap is there; its status line is decoration
             log.warning("job %s: status not updated: %s", job.id, error.code)
     # Last, so a crash before it resumes the job: the steps above are safe to repeat.
@@ -119,7 +120,8 @@ async def _in_thread(deps: Deps, job: Job) -> dict[str, str]:
     """Recap's replies after the job's status message (text -> ts): what a crashed run posted."""
     after = float(job.status_ts or 0)
     return {str(message.get("text") or ""): str(message.get("ts"))
-            async for message in deps.slack.replies(job.channel, job.thread_ts or "")
+            async for message in deps.slack.replies(job.channel, job.thread_ts or "",
+                                                      team=job.team_id)
             if message.get("bot_id") and float(message.get("ts") or 0) > after}
 
 
@@ -131,14 +133,24 @@ async def _fail(deps: Deps, job: Job, status: StatusMessage | None, sentence: st
     try:
         if status is not None:
             await status.show(f":x: {sentence}", failed=True)
-            await _react(deps, job, "x", remove="hourglass_flowing_sand")
+            await _react(deps, job, "x", remove=_hourglass(job, status))
         else:
-            await deps.slack.post(job.channel, f":x: {sentence}", thread_ts=job.thread_ts)
+            await deps.slack.post(job.channel, f":x: {sentence}", thread_ts=job.thread_ts,
+                                  team=job.team_id)
     except Exception as error:  # Slack itself may be what failed
         log.warning("could not tell the thread that job %s failed: %s", job.id, error)
 
 
-async def _react(deps: Deps, job: Job, name: str, remove: str | None = None) -> None:
-    """Reactions are decoration: a failure here never fails the job."""
-    if job.message_ts:
-        await deps.slack.react(job.channel, job.message_ts, name, remove=remove)
+async def _react(deps: Deps, job: Job, name: str, remove: str | None = None, *,
+                 optional: bool = False) -> bool:
+    """Reactions are decoration: a failure here never fails the job, and a workspace whose
+    reaction budget is spent skips them (`optional`: the hourglass goes first)."""
+    if not job.message_ts:
+        return False
+    return await deps.slack.react(job.channel, job.message_ts, name, remove=remove,
+                                  team=job.team_id, optional=optional)
+
+
+def _hourglass(job: Job, status: StatusMessage) -> str | None:
+    """The hourglass to take off: this run's, or one an earlier run may have left."""
+    return "hourglass_flowing_sand" if status.hourglass or job.attempts else None

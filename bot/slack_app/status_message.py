@@ -1,21 +1,28 @@
 """A job's one status message in its thread: posted once, then edited in place.
 
-The first post and the
-write of its ts run uninterrupted, so a shutdown cannot leave a message the next run does not
-know about; every later state (a resumed run included) edits that same message.
+The first post and the write of its ts run uninterrupted, so a shutdown cannot leave a message
+the next run does not know about; every later state (a resumed run included) edits that same
+message. Edits go out from one task per job, one at a time, through the workspace's shared
+chat.update budget (bot.edges.slack_limits): while an edit waits its turn, newer states replace
+the pending text, so a busy workspace skips stages but a status never goes backwards, and the
+last word (done, or the failure sentence) is always the last edit.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from typing import Any
 
 from bot.core import render
 from bot.core.block_kit import fallback_text
 from bot.deps import Deps
 from bot.edges.store import Job
+from bot.errors import SlackRefused
 from bot.pipeline import Progress
 
+log = logging.getLogger(__name__)
 STATUS_EVERY_S = 2.0
 
 
@@ -29,14 +36,18 @@ class StatusMessage:
     def __init__(self, deps: Deps, job: Job) -> None:
         self.deps, self.job = deps, job
         self.last = 0.0
-        self.pending: str | None = None
+        self.pending: tuple[str, bool, bool] | None = None  # text, failed, final
         self.flush: asyncio.Task[None] | None = None
-        self.sending = False  # the flush's edit is on its way to Slack
+        self.sending = False  # the flush is past its wait: its edit is on its way to Slack
+        self.hourglass = False  # the job's hourglass reaction was added
+        self.ended = False  # the last word (done, or the failure sentence) was given
 
     async def progress(self, step: Progress) -> None:
         """Never waits for Slack: the edit goes out from a task, so the job's next step (a map
         call, the reduce) does not queue behind a chat.update."""
-        self.pending = f":hourglass_flowing_sand: {step.detail}…"
+        if self.ended:
+            return  # the last word is said or on its way: nothing may follow it
+        self.pending = (f":hourglass_flowing_sand: {step.detail}…", False, False)
         if self.flush is None:
             wait = max(self.last + STATUS_EVERY_S - time.monotonic(), 0.0)
             self.flush = asyncio.create_task(self._later(wait))
@@ -45,10 +56,32 @@ class StatusMessage:
         await asyncio.sleep(wait)
         self.sending = True
         try:
-            if self.pending is not None:
-                await self.show(self.pending, final=False)
+            while self.pending is not None:
+                await self._edit()
         finally:
             self.sending, self.flush = False, None
+
+    async def _edit(self) -> None:
+        job, final = self.job, False
+
+        def latest() -> tuple[str, list[Any] | None] | None:
+            nonlocal final
+            if self.pending is None:
+                return None
+            text, failed, final = self.pending
+            self.pending = None
+            blocks = render.status_blocks(text, job_id=job.id, failed=failed)
+            return fallback_text(text), blocks
+
+        try:
+            urgent = self.pending is not None and self.pending[2]
+            await self.deps.slack.edit_latest(job.channel, job.status_ts or "", latest,
+                                              team=job.team_id, urgent=urgent)
+        except SlackRefused as error:
+            if final:
+                raise
+            log.warning("job %s: status step not shown: %s", job.id, error.code)
+        self.last = time.monotonic()
 
     def close(self) -> None:
         """Drop a pending edit (the job ended or was cancelled)."""
@@ -57,21 +90,29 @@ class StatusMessage:
             self.flush = None
 
     async def show(self, text: str, *, failed: bool = False, final: bool = True) -> None:
-        if final:
-            if self.flush is not None and self.sending:  # let it land before the last word
-                await asyncio.wait([self.flush])
-            self.close()
+        job = self.job
+        self.ended = self.ended or final
+        if job.status_ts:
+            self.pending = (text, failed, final)
+            if self.flush is not None and not self.sending:  # still in its 2 s wait
+                self.close()
+            task = self.flush or asyncio.create_task(self._later(0.0))
+            self.flush = task
+            await asyncio.wait([task])
+            error = None if task.cancelled() else task.exception()
+            if self.pending is not None and self.pending[0] == text:  # it stopped before ours
+                await self._edit()
+            elif error is not None:
+                raise error
+            return
         self.pending = None
         self.last = time.monotonic()
-        slack, job = self.deps.slack, self.job
         blocks = render.status_blocks(text, job_id=job.id, failed=failed)
         fallback = fallback_text(text)
-        if job.status_ts:
-            await slack.update(job.channel, job.status_ts, fallback, blocks=blocks)
-            return
 
         async def post() -> Job:
-            ts = await slack.post(job.channel, fallback, thread_ts=job.thread_ts, blocks=blocks)
+            ts = await self.deps.slack.post(job.channel, fallback, thread_ts=job.thread_ts,
+                                            blocks=blocks, team=job.team_id)
             return await self.deps.store.update_job(job.id, status_ts=ts)
 
         self.job = await self.deps.uninterrupted(post())

@@ -28,7 +28,7 @@ class People(Events):
     def command_payload(self, command: str, text: str, *, channel: str,
                         user: str = "U0ALICE") -> dict[str, str]:
         """A slash command's fields (form-encoded over HTTP, JSON in Socket Mode)."""
-        return {"token": "sim-verification-token", "team_id": self.team_id,
+        return {"token": "sim-verification-token", "team_id": self.team_of(channel),
                 "team_domain": "recap-sim", "channel_id": channel,
                 "channel_name": self.channel_names.get(channel, channel.lower()),
                 "user_id": user, "user_name": self.users.get(user, {}).get("name", user),
@@ -57,7 +57,7 @@ class People(Events):
         return {"type": "block_actions", "api_app_id": self.app_id,
                 "token": "sim-verification-token", "container": container,
                 "trigger_id": f"{self._seq}.{uuid.uuid4().int % 10**12}.sim",
-                "team": {"id": self.team_id, "domain": "recap-sim"}, "enterprise": None,
+                "team": {"id": self.team_of(channel), "domain": "recap-sim"}, "enterprise": None,
                 "is_enterprise_install": False,
                 "user": {"id": user, "username": name, "name": name, "team_id": self.team_id},
                 "channel": {"id": channel,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import Counter
 from typing import Any
 
 from aiohttp import ClientSession, web
@@ -47,6 +48,10 @@ class Workspace:
         self.downloads: list[Download] = []
         self.socket_acks: list[dict[str, Any]] = []
         self.channel_names: dict[str, str] = {}
+        self.channel_teams: dict[str, str] = {}  # a channel of another team (else team_id)
+        self.tiers: Any = None  # bot.sim.slack.limits.Tiers once enable_tiers is called
+        self.ratelimited: Counter[tuple[str, str]] = Counter()  # 429s per (team, method)
+        self.early_retries: list[str] = []  # calls back before their Retry-After
         self.users = {
             "U0ALICE": user_object("U0ALICE", "alice", "Alice Example", team_id),
             "U0BOB": user_object("U0BOB", "bob", "Bob Example", team_id),
@@ -76,6 +81,10 @@ class Workspace:
     def api_url(self) -> str:
         """What SLACK_API_URL / AsyncWebClient(base_url=...) should be."""
         return f"{self.url}/api/"
+
+    def team_of(self, channel: str) -> str:
+        """The team a channel belongs to: its events and Web API calls count there."""
+        return self.channel_teams.get(channel, self.team_id)
 
     def _next_ts(self) -> str:
         self._seq += 1

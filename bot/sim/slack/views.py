@@ -75,7 +75,7 @@ class Views(Workspace):
     def message_json(self, msg: Message) -> dict[str, Any]:
         """The message as the Web API and events show it."""
         d: dict[str, Any] = {"type": "message", "ts": msg.ts, "text": msg.text,
-                             "team": self.team_id}
+                             "team": self.team_of(msg.channel)}
         if msg.user:
             d["user"] = msg.user
         if msg.bot_id:

@@ -4,7 +4,7 @@ errors, and the reading methods (conversations.*, users.info, files.info, auth.t
 Chat (chat.*, reactions.*) and FileHost (uploads) hold the writing methods; `_handler` names
 every method the sim knows, and anything else is `unknown_method`.
 
-May import: the standard library, aiohttp, bot.sim.slack.chat, .files, .model and .wire.
+May import: the standard library, aiohttp, bot.sim.slack.chat, .files, .limits, .model, .wire.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from aiohttp import web
 
 from bot.sim.slack.chat import Chat
 from bot.sim.slack.files import FileHost
+from bot.sim.slack.limits import Limits
 from bot.sim.slack.model import ApiError, Message, RecordedCall
 from bot.sim.slack.wire import json_response, truthy
 
 
-class WebApi(Chat, FileHost):
+class WebApi(Limits, Chat, FileHost):
     """Answers /api/{method} (mixed into SlackSim)."""
 
     def _handler(self, method: str) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
@@ -59,6 +60,9 @@ class WebApi(Chat, FileHost):
         self._calls.append(call)
         if (fault := await self._misbehave(method, request, call)) is not None:
             return fault
+        if (retry_after := self._over_tier(method, args)) is not None:
+            call.status, call.response = 429, {"ok": False, "error": "ratelimited"}
+            return json_response(call.response, 429, **{"Retry-After": str(retry_after)})
         try:
             handler = self._handler(method)
             if handler is None:
@@ -102,7 +106,7 @@ class WebApi(Chat, FileHost):
                     continue
                 share = {"reply_users": [], "reply_users_count": 0, "reply_count": 0,
                          "ts": m.ts, "channel_name": self.channel_names.get(channel, channel),
-                         "team_id": self.team_id, "share_user_id": m.user or ""}
+                         "team_id": self.team_of(channel), "share_user_id": m.user or ""}
                 if m.is_reply:
                     share["thread_ts"] = m.thread_ts
                 kind = "public" if channel.startswith("C") else "private"
