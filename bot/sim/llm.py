@@ -7,6 +7,8 @@ calls with a verdict, and free-text follow-ups with a cited line. Everything is 
 so tests can assert the map/reduce shape. Misbehaviours of real models and servers are knobs.
 This module is the server (routes, auth, rate limits, knobs, counters); reading the prompt is
 bot/sim/prompt_reader.py, and writing the answers bot/sim/recapper.py and bot/sim/answerer.py.
+The Gateway's Speech Understanding endpoint (`/v1/understanding`, Speaker Identification on a
+transcript of `assemblyai`, the AssemblyAI simulator) is bot/sim/understanding.py.
 May import: the standard library, aiohttp and bot.sim.
 """
 
@@ -19,7 +21,7 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -27,6 +29,10 @@ from bot.sim import SimServer, json_response
 from bot.sim.answerer import follow_up
 from bot.sim.prompt_reader import fenced, format_of, schema_for, style_of, text_of
 from bot.sim.recapper import judge, write_recap
+from bot.sim.understanding import TOO_MANY, Understanding, invalid_body
+
+if TYPE_CHECKING:
+    from bot.sim.assemblyai import AssemblyAISim
 
 __all__ = ["DEFAULT_MODELS", "PLANTED_ITEM", "PLANTED_SENTENCE", "LLMCall", "LLMSim",
            "estimate_tokens"]
@@ -80,10 +86,13 @@ class LLMSim(SimServer):
 
     Knobs are attributes, settable at run time. Counters: `calls`, `input_tokens`,
     `output_tokens` (answered completions only), `rate_limited` (429s sent by `rate_limit`),
-    `completions` (list of LLMCall), plus the base request log.
+    `completions` (list of LLMCall), plus the base request log. `assemblyai` is the AssemblyAI
+    simulator whose transcripts `/v1/understanding` reads; `understanding` holds that
+    endpoint's rate limit and counters.
     """
 
     api_key: str = "sim-llm-key"
+    assemblyai: AssemblyAISim | None = None
     known_models: set[str] | None = None
     unknown_model: bool = False
     require_bearer: bool = False
@@ -106,6 +115,7 @@ class LLMSim(SimServer):
     context_length: int = 200_000
     topic_lines: int = 8
     completions: list[LLMCall] = field(default_factory=list, init=False, repr=False)
+    understanding: Understanding = field(default_factory=Understanding, init=False, repr=False)
     rate_limited: int = field(default=0, init=False)
     _limit: tuple[int, float] | None = field(default=None, init=False, repr=False)
     _window: deque[float] = field(default_factory=deque, init=False, repr=False)
@@ -132,6 +142,8 @@ class LLMSim(SimServer):
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_post("/v1/chat/completions", self._chat)
         router.add_get("/v1/models", self._models)
+        router.add_post("/v1/understanding", self._understand)
+        router.add_post("/v1/understanding/validate", self._understand)
 
     def fault_body(self, status: int) -> Any:
         if status == 429:
@@ -193,6 +205,11 @@ class LLMSim(SimServer):
             for name in names
         ]
         return json_response({"data": data})
+
+    async def _understand(self, request: web.Request) -> web.Response:
+        if denied := self._unauthorized(request):
+            return denied
+        return await self.understanding.handle(request, self.assemblyai)
 
     async def _chat(self, request: web.Request) -> web.Response:
         if denied := self._unauthorized(request):
@@ -303,11 +320,9 @@ class LLMSim(SimServer):
         return text
 
 
-_TOO_MANY = "too many requests for this action"
+_TOO_MANY = TOO_MANY
 
 
 def _invalid(error: str) -> web.Response:
     """The Gateway's observed validation error shape (API-NOTES §2.4, shape 2)."""
-    body = {"code": 400, "message": "invalid request body", "request_id": str(uuid.uuid4()),
-            "metadata": {"errors": [error]}}
-    return json_response(body, 400)
+    return json_response(invalid_body(error), 400)
