@@ -21,9 +21,7 @@ May import: the standard library, aiohttp and bot.sim.
 from __future__ import annotations
 
 import asyncio
-import math
 import uuid
-from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +29,7 @@ from aiohttp import web
 
 from bot.sim import json_response
 from bot.sim.assemblyai_json import result_fields, status_of
+from bot.sim.rate_limit import SlidingWindow
 from bot.sim.speaker_id import (
     NEEDS_DIARIZATION,
     config_of,
@@ -65,19 +64,20 @@ class Understanding:
     requests: int = 0
     answered: int = 0
     rate_limited: int = 0
-    _limit: tuple[int, float] | None = field(default=None, repr=False)
-    _window: deque[float] = field(default_factory=deque, repr=False)
+    _window: SlidingWindow = field(
+        default_factory=lambda: SlidingWindow("speech-understanding", "understanding"),
+        repr=False,
+    )
 
     def rate_limit(self, requests: int, period_s: float = 60.0) -> None:
         """Allow `requests` runs per sliding `period_s` window (0 turns the limit off)."""
-        requests, period_s = max(0, min(10_000, requests)), max(0.01, min(3600.0, period_s))
-        self._limit = (requests, period_s) if requests > 0 else None
-        self._window.clear()
+        self._window.set(requests, period_s)
 
     async def handle(self, request: web.Request, assemblyai: AssemblyAISim | None) -> web.Response:
         validate = request.path.endswith("/validate")
         self.requests += 1
-        allowed, headers = (True, {}) if validate else self._take_slot()
+        now = asyncio.get_running_loop().time()
+        allowed, headers = (True, {}) if validate else self._window.take(now)
         if not allowed:
             self.rate_limited += 1
             body = {"request_id": str(uuid.uuid4()), "message": TOO_MANY, "code": 429}
@@ -126,25 +126,3 @@ class Understanding:
             "utterances": relabel(turns, mapping),
             "request_id": str(uuid.uuid4()),
         }
-
-    def _take_slot(self) -> tuple[bool, dict[str, str]]:
-        if self._limit is None:
-            return True, {}
-        limit, period = self._limit
-        now = asyncio.get_running_loop().time()
-        while self._window and self._window[0] <= now - period:
-            self._window.popleft()
-        allowed = len(self._window) < limit
-        if allowed:
-            self._window.append(now)
-        reset = max(1, math.ceil(self._window[0] + period - now)) if self._window else 0
-        headers = {
-            "x-ratelimit-limit": str(limit),
-            "x-ratelimit-remaining": str(max(0, limit - len(self._window))),
-            "x-ratelimit-reset": str(reset),
-            "x-ratelimit-service": "speech-understanding",
-            "x-ratelimit-feature": "understanding",
-        }
-        if not allowed:
-            headers["retry-after"] = str(reset)
-        return allowed, headers
