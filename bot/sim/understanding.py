@@ -118,7 +118,7 @@ class Understanding:
             return 400, invalid_body(NEEDS_DIARIZATION)
         if validate:
             return 200, {"request_id": str(uuid.uuid4())}
-        mapping = identify(job.script.labels(), job.script.names or {}, config)
+        mapping = identify(job.script.labels(), job.script.identities(), config)
         assemblyai.record_identification(job, "understanding", config, mapping)
         turns = result_fields(job.script.turns(), diarized=True)["utterances"]
         return 200, {

@@ -13,6 +13,7 @@ import pytest
 
 from bot.sim.assemblyai import AssemblyAISim
 from bot.sim.llm import LLMSim
+from bot.sim.samples import meeting, meeting_names
 from bot.sim.speaker_id import NEEDS_DIARIZATION
 
 TURNS = [
@@ -217,3 +218,21 @@ async def test_the_understanding_endpoint_has_its_own_rate_limit(
     assert headers["x-ratelimit-service"] == "speech-understanding"
     assert replies[0][1]["x-ratelimit-remaining"] == "1"
     assert llm.understanding.rate_limited == 1 and len(stt.identifications) == 2
+
+
+async def test_the_sample_stand_up_and_long_meetings_know_their_people() -> None:
+    async with AssemblyAISim(processing_seconds=0.05) as stt:
+        stt.script("https://example.com/long.mp3", utterances=meeting(3, speakers=4),
+                   names=meeting_names(4))
+        asked = {"request": names_asked("alice", "Carmen", "Dmitri")}
+        config = aai.TranscriptionConfig(speech_models=MODELS, speaker_labels=True,
+                                         speech_understanding=asked)
+        async with transcriber(stt) as t:
+            sample = await t.transcribe("https://example.com/standup.mp3", config)
+            long = await t.transcribe("https://example.com/long.mp3", config)
+
+    assert sample.speech_understanding.response.speaker_identification.mapping == {
+        "A": "alice", "C": "Carmen"}
+    assert {u.speaker for u in sample.utterances} == {"alice", "B", "Carmen"}
+    assert long.speech_understanding.response.speaker_identification.mapping == {
+        "A": "alice", "C": "Carmen", "D": "Dmitri"}
