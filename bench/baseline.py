@@ -1,9 +1,13 @@
-"""The straightforward sequential pipeline P3 compares Recap with.
+"""The two pipelines P3 measures Recap against, on the same simulators and latencies.
 
-What a first version would do: relay the file into AssemblyAI, create the transcript, poll
-every 3 s (on the bench clock), summarize the chunks one after another with Recap's own
-prompts and chunk budget, combine the partials in one call, post the result. Plain aiohttp,
-no concurrency, no webhook. Same simulators and latencies as Recap.
+`run_baseline`, the seed's sequential pipeline: what a first version would do: relay the file
+into AssemblyAI, create the transcript, poll every 3 s (on the bench clock), summarize the
+chunks one after another with Recap's own prompts and chunk budget, combine the partials in
+one call, post the result. Plain aiohttp, no concurrency, no webhook.
+
+`run_baseline(..., reference=True)`, the floor: only the necessary: the same relay and create,
+completion noticed at once (a GET every 10 ms), an eighth of the transcript per map call, all
+eight at once, one reduce on the parts' briefs, the post.
 """
 
 from __future__ import annotations
@@ -18,10 +22,13 @@ import aiohttp
 
 from bot.core import prompts
 from bot.core.chunking import chunk_transcript
+from bot.core.partials import brief
 from bot.core.transcript import Utterance
 from bot.sim.stage import Stage
 
 POLL_EVERY_S = 3.0
+REFERENCE_PARTS = 8
+REFERENCE_POLL_S = 0.01
 
 
 @dataclass
@@ -34,7 +41,8 @@ class BaselineRun:
 
 
 async def run_baseline(
-    stage: Stage, file: dict[str, Any], *, channel: str, chunk_tokens: int, poll_s: float
+    stage: Stage, file: dict[str, Any], *, channel: str, chunk_tokens: int, poll_s: float,
+    reference: bool = False,
 ) -> BaselineRun:
     aai = {"authorization": stage.assemblyai.api_key}
     llm_url = f"{stage.llm.base_url}/v1/chat/completions"
@@ -63,7 +71,13 @@ async def run_baseline(
         ready = time.monotonic()
         utterances = [Utterance(str(u["speaker"]), u["start"], u["end"], u["text"])
                       for u in transcript["utterances"]]
-        chunks = chunk_transcript(utterances, chunk_tokens)
+        if reference:  # an eighth each, at most eight: widen until the turns allow it
+            total = chunk_transcript(utterances, 10**9)[0].tokens
+            budget = -(-total // REFERENCE_PARTS)
+            while len(chunks := chunk_transcript(utterances, budget)) > REFERENCE_PARTS:
+                budget = int(budget * 1.02) + 1
+        else:
+            chunks = chunk_transcript(utterances, chunk_tokens)
 
         async def complete(messages: list[dict[str, str]]) -> dict[str, Any]:
             nonlocal calls
@@ -76,11 +90,19 @@ async def run_baseline(
                 reply = await answer.json()
             return dict(json.loads(reply["choices"][0]["message"]["content"]))
 
-        partials = []
-        for chunk in chunks:
-            partials.append(await complete(prompts.recap_messages(
-                chunk.text, "topics", part=chunk.index + 1, total=len(chunks))))
-        recap = await complete(prompts.reduce_messages(partials, "topics"))
+        def part(chunk: Any) -> list[dict[str, str]]:
+            return prompts.recap_messages(chunk.text, "topics", part=chunk.index + 1,
+                                          total=len(chunks))
+
+        if reference:
+            partials = list(await asyncio.gather(*(complete(part(c)) for c in chunks)))
+            recap = await complete(prompts.reduce_messages([brief(p) for p in partials],
+                                                           "topics"))
+        else:
+            partials = []
+            for chunk in chunks:
+                partials.append(await complete(part(chunk)))
+            recap = await complete(prompts.reduce_messages(partials, "topics"))
         text = recap["tldr"] + "\n" + "\n".join(f"- {t['title']}: {t['summary']}"
                                                  for t in recap["topics"])
         async with http.post(f"{stage.slack.api_url}chat.postMessage", headers=auth,

@@ -35,7 +35,8 @@ AAI_LATENCY = 0.03  # each AssemblyAI request (~300 ms)
 LLM_LATENCY = 1.0  # each chat completion (~10 s for a recap of a few thousand tokens)
 RATE_LIMIT = (30, 60.0 / SCALE)  # the LLM Gateway's 30 requests per minute, on the bench clock
 POLL_INTERVAL = 3.0 / SCALE  # Recap's default poll interval (3 s), on the bench clock
-STANDUP_PROCESSING = 1.5  # AssemblyAI on a 4-minute stand-up (~15 s)
+STANDUP_PROCESSING = 1.5  # AssemblyAI on a 10-minute stand-up (~15 s)
+DECODE_TPS = 80.0 * SCALE  # P3: a model writes ~80 output tokens/s (Claude Sonnet-class, life)
 CHANNEL = "C0BENCH"
 
 
@@ -67,6 +68,7 @@ def latency_profile() -> dict[str, Any]:
         "llm_rate_limit": f"{RATE_LIMIT[0]} requests per {RATE_LIMIT[1]:g} s (a scaled minute)",
         "poll_interval_s": POLL_INTERVAL,
         "standup_processing_s": STANDUP_PROCESSING,
+        "p3_decode_tokens_per_s": DECODE_TPS,
     }
 
 
@@ -78,13 +80,20 @@ class GatewaySim(LLMSim):
     when it is answered, not when it arrives; and the simulator's own event-loop lag (it
     shares the bench process with the other simulators) would then shift the count by a
     varying amount. A real gateway counts (or refuses) a request the moment it arrives.
+    With `decode_tps` a reply also takes as long as a model needs to write it (P3): a long
+    part's long reply is what makes a few big map calls slower than many small ones.
     """
 
     latency: float = 0.0
+    decode_tps: float = 0.0  # > 0: the reply also takes its output tokens / this to write
 
     async def _complete(self, request: web.Request) -> web.Response:
         await asyncio.sleep(self.latency)
-        return await super()._complete(request)
+        response = await super()._complete(request)
+        if self.decode_tps > 0 and response.status == 200 and isinstance(response.body, bytes):
+            usage = json.loads(response.body).get("usage") or {}
+            await asyncio.sleep(int(usage.get("completion_tokens") or 0) / self.decode_tps)
+        return response
 
 
 @dataclass(eq=False)
@@ -127,11 +136,12 @@ def prepared(stage: Stage) -> PreparedAssemblyAISim:
 
 
 @asynccontextmanager
-async def bench_stage(*, rate_limit: bool = True) -> AsyncIterator[Stage]:
+async def bench_stage(*, rate_limit: bool = True, decode_tps: float = 0.0) -> AsyncIterator[Stage]:
     """The three simulators with the bench's latencies; the work folder is removed after."""
     workdir = tempfile.mkdtemp(prefix="recap-bench-")
     try:
-        async with Stage(workdir=workdir, llm=GatewaySim(latency=LLM_LATENCY),
+        llm = GatewaySim(latency=LLM_LATENCY, decode_tps=decode_tps)
+        async with Stage(workdir=workdir, llm=llm,
                          assemblyai=PreparedAssemblyAISim()) as stage:
             stage.slack.delay("*", SLACK_LATENCY)
             stage.assemblyai.delay("/v2/", AAI_LATENCY)

@@ -1,12 +1,18 @@
 """Settings: the only reader of the environment. Everything else receives a Config.
+
+Every number has bounds, in one table (BOUNDS), so a typo fails at start with one sentence
+naming the variable instead of surfacing later as a hang or a flood. The AssemblyAI key is the
+LLM key only for AssemblyAI's own LLM Gateway hosts (REGION_HOSTS), never for another provider.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.errors import ConfigError
 
@@ -14,7 +20,23 @@ REGION_HOSTS = {
     "us": ("https://api.assemblyai.com", "https://llm-gateway.assemblyai.com/v1"),
     "eu": ("https://api.eu.assemblyai.com", "https://llm-gateway.eu.assemblyai.com/v1"),
 }
+GATEWAY_HOSTS = frozenset(urlsplit(gateway).hostname for _, gateway in REGION_HOSTS.values())
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+SPEECH_MODELS = ("assemblyai-stt-3-7", "universal-2")  # the 2026-12-08 migration guide's default
+# Every numeric setting: (lowest, highest) allowed. The whole-number ones are in WHOLE.
+BOUNDS: dict[str, tuple[float, float]] = {
+    "PORT": (1, 65535), "MAX_FILE_MB": (1, 10240), "MAX_TRANSCRIPT_MB": (1, 200),
+    "RETENTION_DAYS": (1, 36500), "LLM_RPM": (1, 100000), "LLM_RATE_PERIOD": (0.001, 86400),
+    "LLM_CONCURRENCY": (1, 1024), "LLM_MAX_TOKENS": (1, 1000000),
+    "CHUNK_TOKENS": (100, 10000000), "POLL_INTERVAL": (0.001, 600),
+    "LLM_TIMEOUT": (0.01, 3600), "RETRY_BACKOFF": (0.001, 600),
+}
+WHOLE = {"PORT": "a whole number", "MAX_FILE_MB": "a whole number of MiB",
+         "MAX_TRANSCRIPT_MB": "a whole number of MiB", "RETENTION_DAYS": "a whole number of days",
+         "LLM_RPM": "a whole number of requests", "LLM_CONCURRENCY": "a whole number of requests",
+         "LLM_MAX_TOKENS": "a whole number of tokens", "CHUNK_TOKENS": "a whole number of tokens"}
+UNSET_HINT = {"RETENTION_DAYS": "unset it to keep everything",
+              "LLM_CONCURRENCY": "unset it to follow LLM_RPM"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +58,7 @@ class Config:
     public_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
     max_file_mb: int = 1024
+    max_transcript_mb: int = 20
     retention_days: int | None = None
     judge: bool = False
     log_level: str = "INFO"
@@ -48,16 +71,31 @@ class Config:
     poll_interval: float = 3.0
     llm_timeout: float = 120.0
     retry_backoff: float = 1.0
-    speech_models: tuple[str, ...] = ("universal-3-pro", "universal-2")
+    speech_models: tuple[str, ...] = SPEECH_MODELS
 
     @property
     def max_file_bytes(self) -> int:
         return self.max_file_mb * 1024 * 1024
 
     @property
+    def max_transcript_bytes(self) -> int:
+        """The largest transcript file (.vtt, .srt, .txt) Recap reads."""
+        return self.max_transcript_mb * 1024 * 1024
+
+    @property
     def is_gateway(self) -> bool:
         """The LLM Gateway takes the raw key; other OpenAI-compatible endpoints take Bearer."""
-        return "llm-gateway" in self.llm_base_url and "assemblyai.com" in self.llm_base_url
+        return is_gateway_url(self.llm_base_url)
+
+    def require_llm(self) -> None:
+        """Raise a ConfigError naming the missing LLM key, for work that calls the LLM."""
+        if self.llm_api_key:
+            return
+        if self.is_gateway:
+            raise ConfigError("Missing setting: LLM_API_KEY, or ASSEMBLYAI_API_KEY which "
+                              "AssemblyAI's LLM Gateway takes (see .env.example).")
+        raise ConfigError(f"Missing setting: LLM_API_KEY for {self.llm_base_url} (the "
+                          "AssemblyAI key is sent only to AssemblyAI's LLM Gateway).")
 
     @property
     def socket_mode(self) -> bool:
@@ -98,26 +136,46 @@ def withhold_from_libraries() -> None:
         os.environ.pop(name, None)
 
 
+def is_gateway_url(url: str) -> bool:
+    """True only for https on one of AssemblyAI's LLM Gateway hosts (REGION_HOSTS)."""
+    parts = urlsplit(url.strip())
+    return parts.scheme == "https" and parts.hostname in GATEWAY_HOSTS
+
+
+def _out_of_bounds(name: str, raw: str) -> ConfigError:
+    low, high = BOUNDS[name]
+    what = WHOLE.get(name, "a number of seconds")
+    hint = f"; {UNSET_HINT[name]}" if name in UNSET_HINT else ""
+    shown = raw if len(raw) <= 40 else raw[:40] + "…"
+    got = f", not {shown!r}" if not hint else ""
+    return ConfigError(f"{name} must be {what} from {low:g} to {high:g}{got}{hint}.")
+
+
 def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
     raw = (env.get(name) or "").strip()
     if not raw:
         return default
+    low, high = BOUNDS[name]
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
+        raise _out_of_bounds(name, raw) from None
+    if not low <= value <= high:
+        raise _out_of_bounds(name, raw)
+    return value
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = (env.get(name) or "").strip()
     if not raw:
         return default
+    low, high = BOUNDS[name]
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}.") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be greater than zero.")
+        raise _out_of_bounds(name, raw) from None
+    if not (math.isfinite(value) and low <= value <= high):
+        raise _out_of_bounds(name, raw)
     return value
 
 
@@ -140,6 +198,9 @@ def load(env: Mapping[str, str] | None = None) -> Config:
     poll = _float(env, "POLL_INTERVAL", 3.0)
     rpm = _int(env, "LLM_RPM", 30) or 30
     assemblyai_key = get("ASSEMBLYAI_API_KEY")
+    llm_base_url = (get("LLM_BASE_URL") or gateway).rstrip("/")
+    # The AssemblyAI key goes to AssemblyAI's own Gateway only, never to another provider.
+    llm_key = get("LLM_API_KEY") or (assemblyai_key if is_gateway_url(llm_base_url) else None)
     config = Config(
         slack_bot_token=get("SLACK_BOT_TOKEN"),
         slack_signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -149,13 +210,14 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         assemblyai_api_key=assemblyai_key,
         assemblyai_region=region,
         assemblyai_base_url=(get("ASSEMBLYAI_BASE_URL") or aai_host).rstrip("/"),
-        llm_base_url=(get("LLM_BASE_URL") or gateway).rstrip("/"),
-        llm_api_key=get("LLM_API_KEY") or assemblyai_key,
+        llm_base_url=llm_base_url,
+        llm_api_key=llm_key,
         llm_model=get("LLM_MODEL") or "claude-sonnet-4-6",
         database_path=get("DATABASE_PATH") or "recap.db",
         public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
         webhook_secret=get("WEBHOOK_SECRET"),
         max_file_mb=_int(env, "MAX_FILE_MB", 1024) or 1024,
+        max_transcript_mb=_int(env, "MAX_TRANSCRIPT_MB", 20) or 20,
         retention_days=_int(env, "RETENTION_DAYS", None),
         judge=(get("JUDGE") or "off").lower() in ("on", "1", "true", "yes"),
         log_level=level,
@@ -170,7 +232,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         retry_backoff=_float(env, "RETRY_BACKOFF", 1.0),
         speech_models=tuple(m.strip() for m in models.split(",") if m.strip())
         if models
-        else ("universal-3-pro", "universal-2"),
+        else SPEECH_MODELS,
     )
     return config
 

@@ -1,8 +1,9 @@
 """`recap run`: the Slack app in HTTP or Socket Mode, the AssemblyAI webhook, clean shutdown.
 
-Deliveries: every Events API delivery is acknowledged at once (Bolt acks before the listener
-runs) and taken once per event_id, whatever its retry header says (Socket Mode's first delivery
-carries retry_attempt 0). Recordings are also deduplicated by the job's key, which makes
+Deliveries: every Events API delivery is acknowledged at once (in HTTP mode before Bolt even
+sees it, bot/slack_app/early_ack.py; in Socket Mode Bolt acks before the listener runs) and
+taken once per event_id, whatever its retry header says (Socket Mode's first delivery carries
+retry_attempt 0). Recordings are also deduplicated by the job's key, which makes
 message/file_share and file_shared for one upload one job.
 
 SIGTERM: stop accepting (HTTP answers 503 and closes, the socket disconnects, so Slack and
@@ -27,6 +28,7 @@ from bot.config import Config
 from bot.deps import Deps, open_deps
 from bot.pipeline import forget_transcript
 from bot.slack_app.app import create_app
+from bot.slack_app.early_ack import TAKEN, early_ack, event_key
 from bot.slack_app.job_steps import run_job
 from bot.slack_app.runner import Jobs
 from bot.webhook import DEPS, handle_webhook
@@ -43,6 +45,7 @@ class _Gate:
 
 
 GATE = web.AppKey("gate", _Gate)
+DISPATCHES: set[asyncio.Task[Any]] = set()  # events acknowledged early, still in Bolt
 
 
 async def serve(
@@ -106,10 +109,13 @@ def once_per_event(deps: Deps) -> Callable[..., Awaitable[BoltResponse | None]]:
     """
 
     async def once(
-        body: dict[str, Any], response: BoltResponse | None, next: Callable[[], Awaitable[None]]
+        body: dict[str, Any], context: dict[str, Any], response: BoltResponse | None,
+        next: Callable[[], Awaitable[None]],
     ) -> BoltResponse | None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not await deps.store.mark_seen(f"event:{body.get('team_id')}:{event_id}"):
+        key = event_key(body)
+        taken = context.get(TAKEN) is True  # early_ack answered and took it already
+        if key and not taken and not await deps.store.mark_seen(key):
             log.info("event %s delivered again; it was already taken", event_id)
             return BoltResponse(status=200, body="")
         await next()
@@ -132,6 +138,9 @@ def _web_app(app: AsyncApp, deps: Deps, config: Config) -> web.Application:
     web_app[DEPS] = deps
     web_app[GATE] = _Gate()
     web_app.middlewares.append(_refuse_when_closing)
+    if not config.socket_mode and config.slack_signing_secret:  # after the gate: 503 first
+        web_app.middlewares.append(early_ack(app, deps, "/slack/events",
+                                             config.slack_signing_secret, DISPATCHES))
     if config.public_url:
         web_app.router.add_post("/assemblyai/webhook", handle_webhook)
     web_app.router.add_get("/healthz", _healthz)
@@ -168,7 +177,13 @@ async def _start_http(web_app: web.Application, config: Config) -> web.AppRunner
 async def _drain(deps: Deps, budget_s: float) -> None:
     """Wait for what was already accepted: listeners storing acknowledged events, steps that
     must not be cut (deps.uninterrupted). Whatever is left after the budget is cancelled."""
+    started = time.monotonic()
+    dispatching = {t for t in DISPATCHES if not t.done()}  # acked early: Bolt starts listeners
+    if dispatching:
+        await asyncio.wait(dispatching, timeout=max(0.5, budget_s / 2))
+        budget_s -= time.monotonic() - started
     pending = {t for t in asyncio.all_tasks() if _is_listener(t) and not t.done()}
+    pending |= {t for t in DISPATCHES if not t.done()}
     pending |= {t for t in deps.steps if not t.done()}
     if pending:
         _, pending = await asyncio.wait(pending, timeout=max(0.5, budget_s))

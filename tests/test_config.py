@@ -65,3 +65,75 @@ def test_secrets_never_show_in_repr():
 def test_bad_values_are_explained(name, value):
     with pytest.raises(ConfigError, match=name):
         load({name: value})
+
+
+@pytest.mark.parametrize("name,value", [
+    ("PORT", "0"), ("PORT", "70000"), ("MAX_FILE_MB", "0"), ("MAX_FILE_MB", "999999"),
+    ("MAX_TRANSCRIPT_MB", "0"), ("MAX_TRANSCRIPT_MB", "201"), ("RETENTION_DAYS", "0"),
+    ("LLM_RPM", "0"), ("LLM_RPM", "-5"), ("LLM_CONCURRENCY", "0"), ("LLM_MAX_TOKENS", "0"),
+    ("CHUNK_TOKENS", "5"), ("POLL_INTERVAL", "99999"), ("LLM_TIMEOUT", "nan"),
+    ("RETRY_BACKOFF", "inf"), ("LLM_RATE_PERIOD", "0"), ("LLM_RATE_PERIOD", "1e999"),
+])
+def test_every_number_has_bounds_and_one_sentence_names_them(name, value):
+    with pytest.raises(ConfigError) as caught:
+        load({name: value})
+    message = str(caught.value)
+    assert message.startswith(f"{name} must be ") and " from " in message and " to " in message
+    assert message.endswith(".") and message.count(". ") == 0
+
+
+def test_a_negative_retention_says_how_to_keep_everything():
+    with pytest.raises(ConfigError) as caught:
+        load({"RETENTION_DAYS": "-1"})
+    assert str(caught.value) == ("RETENTION_DAYS must be a whole number of days from 1 to 36500; "
+                                 "unset it to keep everything.")
+
+
+def test_every_numeric_setting_is_in_the_bounds_table_and_its_default_within():
+    from bot.config import BOUNDS, Config
+
+    numeric = {f.upper() for f, v in vars(Config()).items()
+               if isinstance(v, int | float) and not isinstance(v, bool)}
+    assert numeric | {"RETENTION_DAYS"} == set(BOUNDS)
+    for name, (low, high) in BOUNDS.items():
+        default = getattr(Config(), name.lower())
+        assert default is None or low <= default <= high, name
+
+
+def test_values_at_the_bounds_are_taken():
+    config = load({"PORT": "65535", "MAX_TRANSCRIPT_MB": "200", "RETENTION_DAYS": "36500",
+                   "POLL_INTERVAL": "0.005", "RETRY_BACKOFF": "0.01", "CHUNK_TOKENS": "400"})
+    assert config.port == 65535 and config.retention_days == 36500
+    assert config.max_transcript_bytes == 200 * 1024 * 1024
+    assert load({}).max_transcript_bytes == 20 * 1024 * 1024
+
+
+def test_the_default_speech_models_follow_the_2026_12_migration():
+    assert load({}).speech_models == ("assemblyai-stt-3-7", "universal-2")
+    assert load({"SPEECH_MODELS": " universal-2 ,"}).speech_models == ("universal-2",)
+
+
+@pytest.mark.parametrize("url", ["https://llm-gateway.assemblyai.com/v1",
+                                 "https://llm-gateway.eu.assemblyai.com/v1/"])
+def test_only_assemblyais_gateway_gets_the_assemblyai_key(url):
+    config = load({"ASSEMBLYAI_API_KEY": "aai", "LLM_BASE_URL": url})
+    assert config.llm_api_key == "aai" and config.is_gateway
+    config.require_llm()
+
+
+@pytest.mark.parametrize("url", ["https://api.openai.com/v1", "http://127.0.0.1:8080/v1",
+                                 "https://llm-gateway.assemblyai.com.evil.example/v1",
+                                 "https://evil.example/llm-gateway.assemblyai.com/v1"])
+def test_another_provider_never_receives_the_assemblyai_key(url):
+    config = load({"ASSEMBLYAI_API_KEY": "aai", "LLM_BASE_URL": url})
+    assert config.llm_api_key is None and not config.is_gateway
+    with pytest.raises(ConfigError) as caught:
+        config.require_llm()
+    assert "LLM_API_KEY" in str(caught.value) and "aai" not in str(caught.value)
+    assert load({"ASSEMBLYAI_API_KEY": "aai", "LLM_BASE_URL": url,
+                 "LLM_API_KEY": "sk"}).llm_api_key == "sk"
+
+
+def test_without_any_key_the_gateway_names_both_settings():
+    with pytest.raises(ConfigError, match="LLM_API_KEY.*ASSEMBLYAI_API_KEY"):
+        load({}).require_llm()

@@ -22,7 +22,7 @@ from bot import config as config_module
 from bot.core.sources import Source, url_source
 from bot.core.transcript import format_timestamp
 from bot.core.transcript_files import TRANSCRIPT_EXTENSIONS
-from bot.errors import ConfigError, SourceRejected
+from bot.errors import SourceRejected
 
 if TYPE_CHECKING:  # the clients load in the commands that use them: `recap --help` stays quick
     from bot.config import Config
@@ -81,16 +81,13 @@ async def made_recap(args: argparse.Namespace, *, judge: bool | None) -> AsyncIt
 
 
 def require_keys(config: Config, source: Source) -> None:
-    """Name the missing key before any work. Every recap needs the LLM's key (LLM_API_KEY,
-    which defaults to ASSEMBLYAI_API_KEY); a recording not yet transcribed needs AssemblyAI's,
-    which the pipeline asks for after its cache look-up."""
+    """Name the missing key before any work. Every recap needs the LLM's key (LLM_API_KEY;
+    ASSEMBLYAI_API_KEY only for AssemblyAI's own LLM Gateway); a recording not yet transcribed
+    needs AssemblyAI's, which the pipeline asks for after its cache look-up."""
     if not config.llm_api_key:
         if not source.is_transcript:
             config.require("assemblyai_api_key")
-        raise ConfigError(
-            "Missing setting: LLM_API_KEY, or ASSEMBLYAI_API_KEY which it defaults to "
-            "(set in the environment or .env; see .env.example)."
-        )
+        config.require_llm()
 
 
 async def cli_source(arg: str, max_bytes: int) -> Source:

@@ -12,17 +12,15 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot import config as config_module
 from bot.cli.common import made_recap
 from bot.core import prompts
 from bot.core.judge import verdict_text
-from bot.core.markdown import recap_terminal
+from bot.core.markdown import recap_terminal, shown_markdown
+from bot.core.speakers import named_recap, parse_speakers_option
 from bot.errors import RecapError
-
-if TYPE_CHECKING:  # the clients load in the handlers that use them: `recap --help` stays quick
-    pass
 
 log = logging.getLogger("recap")
 
@@ -39,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _style_args(summarize)
     summarize.add_argument("--json", action="store_true", help="print the recap object as JSON")
+    summarize.add_argument("--speakers", default="", metavar='"A=NAME,B=NAME"',
+                           help="name the diarized speakers in the recap")
     summarize.add_argument(
         "--judge", action="store_true", help="check the recap first; rewrite it once if flagged"
     )
@@ -125,28 +125,19 @@ async def _run(args: argparse.Namespace) -> int:
     return await serve(config)
 
 
-
-
-
-
-
-
 async def _summarize(args: argparse.Namespace) -> int:
     from bot.pipeline import Progress
 
     async with made_recap(args, judge=True if args.judge else None) as made:
         await made.show(Progress("done", "Recap from the cache" if made.stored else "Done"))
-    recap = made.recap
+    recap = named_recap(made.recap, parse_speakers_option(args.speakers))
     if args.json:
-        print(json.dumps(recap.to_dict(), indent=2, ensure_ascii=False))
+        shown = {**recap.to_dict(), "text": shown_markdown(recap)}  # with the judge's warning
+        print(json.dumps(shown, indent=2, ensure_ascii=False))
     else:
         print(recap_terminal(recap), end="")  # it ends in its own newline
         if recap.judge is not None:
             print(f"\n{verdict_text(recap.judge)}", end="")
     return 0
-
-
-
-
 
 

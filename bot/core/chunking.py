@@ -30,6 +30,8 @@ _SPACES_TO_SPACE = bytes.maketrans(_SPACES, b" " * len(_SPACES))
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?…])\s+|(?<=[.!?…][\"'”’)\]])\s+|(?<=[。！？])\s*")
 _UNIT_RE = re.compile(f"[{_CJK}]|[^\\s{_CJK}]+")
 _WORD_GROUP = 16
+INPUT_SHARE = 1.15  # a long recap's LLM input, at most, as a share of its transcript's tokens
+MAX_PARTS = 16  # the most map calls one recap makes for latency
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,53 @@ def chunk_transcript(utterances: Sequence[Utterance], budget_tokens: int) -> lis
     if pending:
         chunks.append(_make_chunk(len(chunks), pending))
     return chunks
+
+
+def latency_budget(
+    total_tokens: int, budget_tokens: int, *, max_parts: int, overhead_tokens: int,
+    input_share: float = INPUT_SHARE,
+) -> int:
+    """The chunk budget that makes a long transcript's map step fast, not just possible.
+
+    A transcript that needs two or more calls anyway (a reduce follows) is cut into more,
+    smaller parts run at once: an LLM writes a reply in time that grows with its length, so the
+    map step takes as long as its biggest part. Every part costs `overhead_tokens` more input
+    (its prompt, and its brief in the reduce) and the reduce's own prompt about one more, so
+    there are at most as many parts as keep the input within `input_share` x the transcript,
+    at most `max_parts` (LLM_CONCURRENCY and the rate window) and at most MAX_PARTS; never
+    fewer than the budget already needs.
+    """
+    needed = -(-total_tokens // max(1, budget_tokens))
+    if needed < 2:
+        return budget_tokens
+    affordable = int((input_share - 1) * total_tokens // max(1, overhead_tokens)) - 1
+    parts = max(needed, min(max_parts, affordable, MAX_PARTS))
+    return min(budget_tokens, -(-total_tokens // parts))
+
+
+def chunk_for_latency(
+    utterances: Sequence[Utterance], budget_tokens: int, *, max_parts: int, overhead_tokens: int,
+    input_share: float = INPUT_SHARE,
+) -> list[Chunk]:
+    """chunk_transcript at latency_budget(): about equal parts, as many as it allows.
+
+    Cutting only between turns fills parts unevenly, so the budget is widened a little (at
+    most three tries, each linear in the transcript) until the parts are no more than planned.
+    """
+    chunks = chunk_transcript(utterances, budget_tokens)
+    total = sum(c.tokens for c in chunks)
+    target = latency_budget(total, budget_tokens, max_parts=max_parts,
+                            overhead_tokens=overhead_tokens, input_share=input_share)
+    if len(chunks) < 2 or target >= budget_tokens:
+        return chunks
+    parts = -(-total // target)
+    budget = min(budget_tokens, math.ceil(target * 1.02))
+    for _ in range(3):
+        again = chunk_transcript(utterances, budget)
+        if len(again) <= parts or budget >= budget_tokens:
+            return again
+        budget = min(budget_tokens, math.ceil(budget * 1.05))
+    return again
 
 
 def _make_chunk(index: int, pending: list[tuple[str, Utterance]]) -> Chunk:

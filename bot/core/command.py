@@ -14,6 +14,9 @@ from typing import Literal
 _SLACK_LINK_RE = re.compile(r"<(https?://[^<>|\s]+)(?:\|[^<>]*)?>", re.IGNORECASE)
 _BARE_LINK_RE = re.compile(r"(?<![<|\w])https?://[^\s<>|]+", re.IGNORECASE)
 _TRAILING_PUNCTUATION = ".,;:!?)]}\"'"
+# A word that is a URL of another scheme (file:///etc/passwd, ftp://host/x.mp3, s3://b/k).
+_OTHER_SCHEME_RE = re.compile(r"^<?[a-z][a-z0-9+.-]{0,30}://", re.IGNORECASE)
+ONLY_HTTP = "Recap takes only http(s) links to recordings, not “{word}”."
 
 Verb = Literal["recap", "help", "forget", "transcript"]
 VERBS: dict[str, Verb] = {"help": "help", "forget": "forget", "transcript": "transcript"}
@@ -40,6 +43,10 @@ def parse_command(text: str, styles: Sequence[str]) -> RecapCommand:
     link = spans[0][2] if spans else None
     rest = text[: spans[0][0]] + " " + text[spans[0][1] :] if spans else text
     words = rest.split()
+    other = next((w for w in words if _OTHER_SCHEME_RE.match(w)), None)
+    if other is not None:
+        error = ONLY_HTTP.format(word=escape(other.strip("<>")))
+        return RecapCommand("recap", None, link, "", error)
     if not words:
         return RecapCommand("recap", None, link, "")
     first = words[0].lower()

@@ -6,9 +6,10 @@ helpers below so both layouts say the same thing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from bot.core.block_kit import fit
 from bot.core.transcript import Utterance, format_timestamp, utterance_line
 
 if TYPE_CHECKING:
@@ -57,6 +58,13 @@ def evidence(recap: Recap) -> list[Evidence | None]:
     return found + [None] * (len(recap.decisions) - len(found))
 
 
+def talk_time(recap: Recap) -> str:
+    """`Speakers: Priya 41 % · Marcus 35 %`, from the utterances ('' for one or no speaker)."""
+    if len(recap.speakers) < 2:
+        return ""
+    return "Speakers: " + " · ".join(f"{s['name']} {s['share']} %" for s in recap.speakers)
+
+
 def _topic_md(t: Topic) -> str:
     who = f" ({', '.join(t.speakers)})" if t.speakers else ""
     summary = f" — {t.summary}" if t.summary else ""
@@ -80,9 +88,30 @@ def recap_markdown(recap: Recap) -> str:
         parts.append(f"## Decisions\n{lines}")
     if is_empty(recap):
         parts.append(f"_{empty_note(recap)}_")
+    if talk_time(recap):
+        parts.append(f"_{talk_time(recap)}_")
     if coverage(recap):
         parts.append(f"_{coverage(recap)}_")
     return "\n\n".join(parts)
+
+
+def doubts_note(recap: Recap, quote: Callable[[str], str] = str) -> str:
+    """The judge's doubtful items, as the Slack post lists them (render._footer's wording);
+    empty when the judge found none or did not run. `quote` escapes each item for its layout."""
+    doubts = [str(h) for h in (recap.judge or {}).get("hallucinations") or [] if str(h).strip()]
+    if not doubts:
+        return ""
+    listed = "; ".join(f"“{quote(fit(d, 150))}”" for d in doubts[:5])
+    more = f" and {len(doubts) - 5} more" if len(doubts) > 5 else ""
+    return f"A second check could not find these in the recording: {listed}{more}"
+
+
+def shown_markdown(recap: Recap) -> str:
+    """The recap's markdown as shown to people (`--json` `text`): with the judge's warning.
+
+    `recap.text` (recap_markdown) stays without it: that is what a judge reads again."""
+    note = doubts_note(recap)
+    return f"{recap_markdown(recap)}\n\n_⚠️ {note}_" if note else recap_markdown(recap)
 
 
 def recap_terminal(recap: Recap) -> str:
@@ -111,7 +140,9 @@ def recap_terminal(recap: Recap) -> str:
         out.append("")
     if is_empty(recap):
         out += [empty_note(recap), ""]
+    out += [talk_time(recap)] if talk_time(recap) else []
     out += [coverage(recap)] if coverage(recap) else []
+    out += ["", f"Warning: {doubts_note(recap)}"] if doubts_note(recap) else []
     return "\n".join(out).strip() + "\n"
 
 

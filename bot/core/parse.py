@@ -11,6 +11,7 @@ Pure: no I/O.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -235,7 +236,8 @@ def _start_ms(value: Any, duration_ms: int) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        ms: int | None = int(value * 1000) if value >= 0 else None
+        finite = math.isfinite(value) and 0 <= value < 1e12  # NaN, inf, 1e999: missing
+        ms: int | None = int(value * 1000) if finite else None
     elif isinstance(value, str):
         ms = parse_timestamp(value)
     else:

@@ -65,6 +65,8 @@ class Recap:
     usage: dict[str, int] = field(default_factory=dict)
     grounding: dict[str, int] | None = None
     judge: dict[str, Any] | None = None
+    # [{label, name, talk_ms, share, questions}]: from the utterances (bot.core.speakers)
+    speakers: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -31,6 +31,7 @@ from bot.core.markdown import (
     is_empty,
     item_tail,
     stamp,
+    talk_time,
     topic_heading,
 )
 from bot.core.prompts import STYLES, Style
@@ -157,6 +158,8 @@ def _item(line: str, quote: str | None, heading: str) -> list[Block]:
 def _footer(recap: Recap, model: str) -> Block:
     notes = [" · ".join(p for p in (coverage(recap), escape_mrkdwn(model),
                                     "AI-generated, check important details") if p)]
+    if talk_time(recap):
+        notes.append(escape_mrkdwn(talk_time(recap)))
     dropped = (recap.grounding or {}).get("dropped", 0)
     if dropped:
         notes.append(f"{dropped} item{'s' if dropped != 1 else ''} without evidence in the "

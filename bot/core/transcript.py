@@ -5,6 +5,7 @@ Pure: imports nothing but the standard library's data tools.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -86,7 +87,8 @@ def parse_timestamp(text: str) -> int | None:
         numbers = [float(p) for p in parts]
     except ValueError:
         return None
-    if len(numbers) > 3 or any(n < 0 for n in numbers):
+    # "NaN", "inf" and "1e999" parse as floats but are no time.
+    if len(numbers) > 3 or not all(math.isfinite(n) and n >= 0 for n in numbers):
         return None
     seconds = 0.0
     for n in numbers:

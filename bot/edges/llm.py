@@ -5,6 +5,12 @@ OpenAI-compatible server (`Authorization: Bearer`). Owns what every call needs: 
 limit and a concurrency bound shared by all callers of one instance, retries (bot.edges.retry),
 the three error envelopes seen in the wild, and structured output that degrades
 json_schema -> json_object -> schema-in-the-prompt when a server refuses it (llama.cpp).
+
+Shaped for slow local servers too (llama.cpp's server writes one reply at a time and keeps
+writing after its client hangs up): a reply cut at max_tokens (finish_reason "length",
+OpenAI's chat completion object) is repaired, not asked for again; and a request that timed
+out is sent again at most once, and only after waiting as long as the time-out, so it does not
+queue behind the copy the server is still writing. 429s and 5xx keep the usual retries.
 """
 
 from __future__ import annotations
@@ -22,12 +28,12 @@ from bot.core.prompts import schema_instructions
 from bot.core.recap import add_usage, new_usage
 from bot.edges.rate_window import RateWindow, tracing
 from bot.edges.retry import Transient, parse_retry_after, with_retries
-from bot.errors import LLMRejected, RecapError, SummaryFailed
+from bot.errors import LLMRejected, RecapError, ServiceUnavailable, SummaryFailed
 
 log = logging.getLogger(__name__)
 
 MODES = ("json_schema", "json_object", "plain")
-MAX_TOKENS_CAP = 32000
+TIMEOUT_ATTEMPTS = 2  # a timed-out request is sent at most twice (429/5xx: retry.ATTEMPTS)
 FINISH_REASONS = {
     "end_turn": "stop",
     "stop_sequence": "stop",
@@ -49,6 +55,10 @@ class Completion:
     finish_reason: str
     input_tokens: int
     output_tokens: int
+
+
+class _TimedOut(Transient):
+    """No answer within the time-out: the server may still be busy writing it."""
 
 
 class _FormatRefused(Exception):
@@ -135,16 +145,34 @@ class LLM:
     async def complete_json(
         self, messages: list[dict], *, schema: dict, name: str, max_tokens: int | None = None
     ) -> tuple[dict, Completion]:
-        """A JSON object matching `schema`: one retry with more room if cut off, one repair."""
-        limit = max_tokens or self.max_tokens
+        """A JSON object matching `schema`.
+
+        A reply cut at `max_tokens` is repaired (json_repair, in extract_json) and used; only
+        one that cannot be read is asked for again, once, with LLM_MAX_TOKENS, the ceiling.
+        A complete reply that is not JSON gets one repair request.
+        """
+        limit = min(max_tokens or self.max_tokens, self.max_tokens)
         completion = await self._structured(messages, schema, name, limit)
-        if completion.finish_reason == "length" and limit < MAX_TOKENS_CAP:
-            limit = min(2 * limit, MAX_TOKENS_CAP)
-            completion = await self._structured(messages, schema, name, limit)
         try:
             return _read(completion.text, schema), completion
         except ValueError:
-            log.info("The LLM's answer was not JSON; asking once for a repaired answer.")
+            pass
+        if completion.finish_reason == "length" and limit < self.max_tokens:
+            log.info("The LLM's answer was cut at %d tokens; asking once with %d.",
+                     limit, self.max_tokens)
+            limit = self.max_tokens
+            completion = await self._structured(messages, schema, name, limit)
+            try:
+                return _read(completion.text, schema), completion
+            except ValueError:
+                pass
+        if completion.finish_reason == "length":
+            raise SummaryFailed(
+                f"The LLM's answer was cut off at {limit} tokens before it held any usable "
+                f"JSON (model {self.model} at {self.base_url}); raise LLM_MAX_TOKENS or use a "
+                "model that follows the format."
+            )
+        log.info("The LLM's answer was not JSON; asking once for a repaired answer.")
         repair = [
             *messages,
             {"role": "assistant", "content": completion.text},
@@ -234,9 +262,24 @@ class LLM:
         return body
 
     async def _chat(self, body: dict[str, Any]) -> dict[str, Any]:
-        return await with_retries(
-            lambda: self._post(body), service="The LLM endpoint", backoff=self._backoff
-        )
+        timeouts = 0
+
+        async def once() -> dict[str, Any]:
+            nonlocal timeouts
+            try:
+                return await self._post(body)
+            except _TimedOut as error:
+                timeouts += 1
+                if timeouts >= TIMEOUT_ATTEMPTS:
+                    raise ServiceUnavailable(
+                        f"The LLM endpoint kept failing ({error.what}) after {timeouts} "
+                        f"attempts (model {self.model} at {self.base_url}); a slow or local "
+                        "model may need a larger LLM_TIMEOUT or a smaller CHUNK_TOKENS."
+                    ) from None
+                # The server may still be writing the answer: let it finish before asking again.
+                raise Transient(error.what, retry_after=self._timeout) from None
+
+        return await with_retries(once, service="The LLM endpoint", backoff=self._backoff)
 
     async def _post(self, body: dict[str, Any]) -> dict[str, Any]:
         if self._session is None:
@@ -257,7 +300,7 @@ class LLM:
                     status, text = response.status, await response.text()
                     retry_after = parse_retry_after(response.headers.get("retry-after"))
             except TimeoutError:
-                raise Transient(f"no answer within {self._timeout:g} s") from None
+                raise _TimedOut(f"no answer within {self._timeout:g} s") from None
             except aiohttp.ClientError as error:
                 raise Transient(f"connection failed: {type(error).__name__}") from None
         if status == 200:

@@ -1,7 +1,10 @@
 """Slack file downloads: the only code that sends the bot token to a file host.
 
 The token goes only to Slack's own hosts (slack_file_hosts), never across a redirect to
-any other host; redirects are followed by hand for that reason. The bytes are streamed
+any other host; redirects are followed by hand for that reason. Slack's hosts are named with
+"https://": the token never crosses plain http to them (Slack serves files only over https:
+https://api.slack.com/types/file, url_private). The configured SLACK_API_URL host (a loopback
+simulator) is allowed with the scheme it was configured with. The bytes are streamed
 (memory stays flat for a 2 GB file) and checked as they pass: a size over the limit is
 refused before reading, a stream that runs past it is cut, and the web page Slack answers
 with when it will not hand over a file is recognised before a single byte is passed on.
@@ -38,21 +41,30 @@ class Download:
     chunks: AsyncIterator[bytes]
 
 
+SLACK_HOSTS = ("files.slack.com", "slack.com", "*.slack.com", "slack-files.com")
+
+
+def _is_slack_host(host: str) -> bool:
+    host = host.rstrip(".").lower()
+    return host in ("slack.com", "slack-files.com") or host.endswith(".slack.com")
+
+
 def slack_file_hosts(slack_api_url: str) -> set[str]:
-    """Hosts that may receive the bot token: Slack's, plus SLACK_API_URL's (with its port)."""
+    """Hosts that may receive the bot token: Slack's (https only), plus SLACK_API_URL's (with
+    its port and scheme; https whenever it is one of Slack's own hosts)."""
     api = urlsplit(slack_api_url)
     own = api.hostname or "slack.com"
+    scheme = "https" if _is_slack_host(own) or api.scheme != "http" else "http"
     return {
-        "files.slack.com",
-        "slack.com",
-        "*.slack.com",
-        "slack-files.com",
-        f"{own}:{api.port}" if api.port else own,
+        *(f"https://{host}" for host in SLACK_HOSTS),
+        f"{scheme}://{own}:{api.port}" if api.port else f"{scheme}://{own}",
     }
 
 
 def is_allowed(url: str, allowed_hosts: Collection[str]) -> bool:
-    """Whether `url` is http(s) on one of `allowed_hosts` ("host", "host:port", "*.domain")."""
+    """Whether `url` is on one of `allowed_hosts` ("host", "host:port", "*.domain", each
+    optionally "scheme://"-prefixed: then only that scheme; else http or https). Plain http
+    to one of Slack's own hosts is never allowed."""
     try:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -61,8 +73,13 @@ def is_allowed(url: str, allowed_hosts: Collection[str]) -> bool:
     host = (parts.hostname or "").rstrip(".").lower()
     if parts.scheme not in ("http", "https") or not host:
         return False
+    if parts.scheme != "https" and _is_slack_host(host):
+        return False
     for entry in allowed_hosts:
-        allowed = urlsplit(f"//{entry.lower()}")
+        entry = entry.lower()
+        allowed = urlsplit(entry if "://" in entry else f"//{entry}")
+        if allowed.scheme and allowed.scheme != parts.scheme:
+            continue
         name = allowed.hostname or ""
         if allowed.port is not None and allowed.port != port:
             continue

@@ -13,20 +13,23 @@ import json
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import assemblyai as aai
 import httpx
 from assemblyai.prerecorded.v2 import async_api
 
+from bot.core.polling import expected_turnaround, next_poll_in
 from bot.core.transcript import Transcript, Utterance
 from bot.edges.retry import Transient, parse_retry_after, with_retries
 from bot.errors import ConfigError, TranscriptionFailed, TranscriptionTimedOut
 
 T = TypeVar("T")
 WEBHOOK_HEADER = "X-Recap-Webhook"
-POLL_LAG_SHARE = 0.05  # how late, as a share of the wait so far, a completion may be noticed
 BIG_BODY = 1 << 20  # bytes of JSON worth decoding in a worker thread
+CLOCK_SKEW = timedelta(seconds=30)  # how far AssemblyAI's clock may be behind ours
+LIST_PAGES = 5  # pages of 200 searched for a create whose answer was lost
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,15 @@ class Status:
     audio_duration_ms: int | None
 
 
+
+
+def _created(item: dict[str, Any]) -> datetime:
+    """A list item's `created` (ISO 8601, UTC when it names no zone); the epoch if unreadable."""
+    try:
+        when = datetime.fromisoformat(str(item.get("created") or ""))
+    except ValueError:
+        return datetime.fromtimestamp(0, UTC)
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _span(seconds: float) -> str:
@@ -142,8 +154,50 @@ class Transcriber:
         url, secret = self._webhook
         if url:
             config.set_webhook(url, WEBHOOK_HEADER, secret)
-        transcript = await self._call(lambda: self._sdk.submit(audio_url, config))
-        return str(transcript.id)
+        since = datetime.now(UTC) - CLOCK_SKEW
+        unsure = False  # a create that may have been taken although no answer came back
+
+        async def once() -> str:
+            nonlocal unsure
+            if unsure and (found := await self._created_since(audio_url, since)) is not None:
+                return found  # the lost answer's transcript: never transcribe twice
+            try:
+                transcript = await self._sdk.submit(audio_url, config)
+            except (httpx.TimeoutException, httpx.TransportError):
+                unsure = True
+                raise
+            return str(transcript.id)
+
+        return await self._call(once)
+
+    async def _created_since(self, audio_url: str, since: datetime) -> str | None:
+        """The newest transcript of `audio_url` created after `since`, if AssemblyAI has one.
+
+        The create is not idempotent: after a time-out or a dropped connection AssemblyAI may
+        have made a transcript whose id never reached Recap. GET /v2/transcript lists the
+        account's transcripts newest first (limit at most 200, `prev_url` to older pages;
+        TranscriptListItem carries id, status, created, audio_url: AssemblyAI's OpenAPI spec,
+        /v2/transcript get). An upload's URL is unique, so its match is ours.
+        """
+        url: str | None = "/v2/transcript?limit=200"
+        for _ in range(LIST_PAGES):
+            if url is None:
+                return None
+            response = await self._http.get(url)
+            if response.status_code != 200:
+                raise aai.types.AssemblyAIError(f"list: {_error_text(response)}",
+                                                response.status_code)
+            page = response.json()
+            items = page.get("transcripts") or []
+            for item in items:
+                if _created(item) < since:
+                    return None  # newest first: the rest are older still
+                if item.get("audio_url") == audio_url and item.get("id"):
+                    return str(item["id"])
+            if not items:
+                return None
+            url = (page.get("page_details") or {}).get("prev_url")
+        return None
 
     async def fetch(self, transcript_id: str) -> Status:
         """One GET; a completed transcript comes back converted.
@@ -180,18 +234,28 @@ class Transcriber:
         *,
         deadline_s: float,
         on_poll: Callable[[str], Awaitable[None]] | None = None,
+        duration_ms: int | None = None,
+        elapsed_s: float = 0.0,
+        look_first: bool = True,
     ) -> Transcript:
         """Poll until completed; `on_poll(status)` runs after every look.
 
-        Waits are poll_interval until the job has run for 20 of them, then 5 % of the time
-        it has run so far, at most 5x poll_interval (15 s by default): a finished transcript
-        is noticed within 5 % of its wait (within poll_interval for short jobs), and a job
-        queued for an hour costs a few hundred GETs, not thousands.
+        When the GETs happen is bot.core.polling's schedule: sparse until the window around
+        the expected completion (from `duration_ms`, the source's length, or the job's
+        `audio_duration` once AssemblyAI reports it), dense in it, 5 % of the wait after it,
+        and one GET per 2 s on average at the default poll interval. `elapsed_s` is how long
+        ago the job was submitted (a webhook's safety wait); `look_first=False` skips the
+        immediate look of a job just submitted whose length is known.
         """
-        started = time.monotonic()
-        give_up = started + deadline_s
+        started = time.monotonic() - elapsed_s
+        give_up = time.monotonic() + deadline_s
+        expected = expected_turnaround(duration_ms, self._poll)
+        polls = 0
+        if not look_first and expected > 0:
+            await asyncio.sleep(min(deadline_s, next_poll_in(elapsed_s, 0, expected, self._poll)))
         while True:
             status = await self.fetch(transcript_id)
+            polls += 1
             if on_poll is not None:
                 await on_poll(status.status)
             if status.status == "completed" and status.transcript is not None:
@@ -207,9 +271,10 @@ class Transcriber:
                     "Press Retry later to pick up the transcript once it is done; "
                     "the recording will not be transcribed again."
                 )
-            waited = time.monotonic() - started
-            interval = min(5 * self._poll, max(self._poll, POLL_LAG_SHARE * waited))
-            await asyncio.sleep(min(interval, left))
+            if status.audio_duration_ms:
+                expected = expected_turnaround(status.audio_duration_ms, self._poll)
+            wait = next_poll_in(time.monotonic() - started, polls, expected, self._poll)
+            await asyncio.sleep(min(wait, left))
 
     async def delete(self, transcript_id: str) -> None:
         """Delete the transcript and its uploaded file at AssemblyAI; already gone is fine."""

@@ -7,17 +7,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
+from dataclasses import replace
 
 from bot.core import prompts
-from bot.core.chunking import most_relevant
+from bot.core.chunking import estimate_tokens, most_relevant
 from bot.core.links import unlinked
 from bot.core.recap import Recap
-from bot.core.transcript import Transcript
+from bot.core.retrieval import context_text, fts_query, needs_everything, passages, within_budget
+from bot.core.speakers import named_utterances
+from bot.core.transcript import Transcript, format_timestamp
 from bot.deps import Deps
 from bot.errors import Forgotten
 from bot.pipeline.judging import checked
 from bot.pipeline.progress import Progress, ProgressFn, quiet
 from bot.pipeline.summaries import chunks_of, summarize
+
+FORGOTTEN_MEANWHILE = (
+    "This recording was deleted (Forget) while its recap was being made, so Recap stopped "
+    "and kept nothing of it."
+)
 
 
 def recap_key(team_id: str, transcript_id: str, style: str, instructions: str, model: str) -> str:
@@ -64,21 +73,36 @@ async def get_recap(
 
         recap = await checked(deps, transcript, recap, regenerate=again, say=say)
     recap.cached_transcript = cached_transcript
-    recap_id = await deps.store.save_recap(
-        key, transcript_id=transcript.id, team_id=team_id, style=style, recap=recap
-    )
+    try:
+        recap_id = await deps.store.save_recap(
+            key, transcript_id=transcript.id, team_id=team_id, style=style, recap=recap
+        )
+    except LookupError:  # Forget ran while this recap was being made: it stays forgotten
+        raise Forgotten(FORGOTTEN_MEANWHILE) from None
     return recap_id, recap, found is not None
 
 
 async def answer(
-    deps: Deps, transcript_id: str, question: str, history: list[tuple[str, str]]
+    deps: Deps, transcript_id: str, question: str, history: list[tuple[str, str]],
+    names: Mapping[str, str] | None = None, recap: Recap | None = None, team_id: str = "",
 ) -> str:
-    """A follow-up grounded in one recording's transcript (and only that one)."""
+    """A follow-up grounded in one recording's transcript (and only that one), speakers by
+    the names people gave them. A transcript longer than one call is searched (the store's
+    full-text index) for the passages the question needs, from anywhere in it, with the recap's
+    topics as a map; a question that needs everything is answered from the recap's items."""
     transcript = await deps.store.get_transcript(transcript_id)
     if transcript is None:
         raise Forgotten("This recording's transcript was deleted, so Recap can't answer about it.")
+    if names:
+        transcript = replace(transcript, utterances=named_utterances(transcript.utterances, names))
     chunks = await chunks_of(transcript, deps.config.chunk_tokens)
-    text = chunks[0].text if len(chunks) == 1 else most_relevant(chunks, question)
+    if len(chunks) == 1:
+        text = chunks[0].text
+    elif recap is not None and needs_everything(question):
+        text = recap.text  # every item, with its [mm:ss]: not a sample of the transcript
+    else:
+        text = await _passages_for(deps, team_id, transcript, question, recap) or most_relevant(
+            chunks, question)
     completion = await deps.llm.complete(prompts.followup_messages(text, history, question))
     said = "\n".join([question, *(q for q, _ in history), *(u.text for u in transcript.utterances)])
     return unlinked(completion.text.strip(), said)  # links only the recording or the asker gave
@@ -90,3 +114,20 @@ async def forget_transcript(deps: Deps, transcript_id: str) -> None:
     if not transcript_id.startswith("local:") and deps.transcriber_ is not None:
         await deps.transcriber_.delete(transcript_id)
     await deps.store.forget_transcript(transcript_id)
+
+
+async def _passages_for(deps: Deps, team_id: str, transcript: Transcript, question: str,
+                        recap: Recap | None) -> str:
+    """The best passages of this transcript for the question, within one call's budget."""
+    query = fts_query(question)
+    if query is None:
+        return ""
+    ranked = await deps.store.search_passages(team_id, query, transcript_id=transcript.id,
+                                              limit=200)
+    windows = {p.start_ms: p for p in passages(transcript.id, transcript.utterances)}
+    named = [windows[p.start_ms] for p in ranked if p.start_ms in windows]  # names, if given
+    topics = "\n".join(f"[{format_timestamp(t.start_ms)}] {t.title}"
+                        for t in (recap.topics if recap else []))
+    budget = deps.config.chunk_tokens - estimate_tokens(topics)
+    chosen = within_budget(named, budget)
+    return context_text(chosen, topics) if chosen else ""

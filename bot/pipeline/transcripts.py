@@ -12,13 +12,13 @@ import hashlib
 import logging
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable
 
-from bot.core.polling import deadline_for
+from bot.core.polling import deadline_for, safety_delay
 from bot.core.sources import Source
 from bot.core.transcript import Transcript
 from bot.core.transcript_files import parse_transcript_file
 from bot.deps import Deps
 from bot.edges.slack_files import open_download, slack_file_hosts
-from bot.errors import SourceRejected, TranscriptionFailed
+from bot.errors import SourceRejected, TranscriptionFailed, TranscriptionTimedOut
 from bot.pipeline.progress import Progress, ProgressFn, quiet
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,9 @@ async def get_transcript(
     """The transcript of `source` and whether it came from the cache.
 
     One recording, one transcription: the cache, an id submitted earlier (a restart, a second
-    drop) and a per-source lock all stand between a source and a second submission.
+    drop) and a per-source lock all stand between a source and a second submission. A
+    transcript that ended in error at AssemblyAI is unlinked from its source, so a later share
+    or Retry submits again; `known_id` (the job's) counts only while the source still links it.
     """
     async with deps.lock(source.key):
         cached = await deps.store.find_transcript(source.key)
@@ -47,7 +49,9 @@ async def get_transcript(
             transcript = await _read_transcript_file(deps, source)
         else:
             deps.transcriber  # noqa: B018 - without ASSEMBLYAI_API_KEY, say so before uploading
-            transcript_id = known_id or await deps.store.find_transcript_id(source.key)
+            linked = await deps.store.find_transcript_id(source.key)
+            transcript_id = known_id if known_id is not None and known_id == linked else linked
+            fresh = transcript_id is None
             if transcript_id is None:
                 audio_url = await _audio_url(deps, source, progress)
                 # Once AssemblyAI answers the create, its id is stored even if SIGTERM lands.
@@ -58,7 +62,13 @@ async def get_transcript(
                 await on_submitted(transcript_id)
             length = f"{_length(source.duration_ms)} of " if source.duration_ms else ""
             await progress(Progress("transcribing", f"Transcribing {length}audio"))
-            transcript = await _wait(deps, transcript_id, source.duration_ms)
+            try:
+                transcript = await _wait(deps, transcript_id, source.duration_ms, fresh=fresh)
+            except TranscriptionTimedOut:
+                raise  # still being made: a Retry picks up the same id
+            except TranscriptionFailed:  # ended in error: never a cache hit
+                await deps.store.unlink_recording(source.key, transcript_id)
+                raise
         await deps.store.save_transcript(source.key, team_id, source.name, transcript)
         return transcript, False
 
@@ -74,35 +84,50 @@ async def _submit(
     deps: Deps, source: Source, team_id: str, audio_url: str, on_submitted: SubmittedFn | None
 ) -> str:
     transcript_id = await deps.transcriber.submit(audio_url)
+    if deps.config.public_url:  # listen for the webhook before the next await: none is missed
+        deps.completions.setdefault(transcript_id, asyncio.get_running_loop().create_future())
     await deps.store.link_recording(source.key, team_id, source.name, transcript_id)
     if on_submitted is not None:
         await on_submitted(transcript_id)
     return transcript_id
 
 
-async def _wait(deps: Deps, transcript_id: str, duration_ms: int | None) -> Transcript:
-    """Poll AssemblyAI; with webhooks, wait for the call and poll only as a late safety net."""
+async def _wait(
+    deps: Deps, transcript_id: str, duration_ms: int | None, *, fresh: bool = False
+) -> Transcript:
+    """Poll AssemblyAI; with webhooks, wait for the call and poll only as a late safety net.
+
+    A job just submitted is not looked at before its expected completion (bot.core.polling);
+    a resumed one (a restart, a Retry) is looked at once at once, since its webhook may have
+    come and gone while Recap was down.
+    """
     deadline = deadline_for(duration_ms, deps.config.poll_interval)
+    waited = 0.0
     if deps.config.public_url:
         future = deps.completions.setdefault(
             transcript_id, asyncio.get_running_loop().create_future()
         )
         try:
-            # One look first: after a restart the webhook may have come and gone.
-            if (await deps.transcriber.fetch(transcript_id)).status not in ("completed", "error"):
-                await asyncio.wait_for(
-                    asyncio.shield(future), timeout=_safety_delay(deps, duration_ms)
-                )
+            if fresh or (await deps.transcriber.fetch(transcript_id)).status not in (
+                "completed", "error"
+            ):
+                waited = _safety_delay(deps, duration_ms)
+                await asyncio.wait_for(asyncio.shield(future), timeout=waited)
         except TimeoutError:
             log.info("no webhook for transcript %s yet; polling instead", transcript_id)
         finally:
             deps.completions.pop(transcript_id, None)
-    return await deps.transcriber.wait(transcript_id, deadline_s=deadline)
+        if future.done():  # the webhook came: one GET fetches the result
+            return await deps.transcriber.wait(transcript_id, deadline_s=deadline)
+    return await deps.transcriber.wait(
+        transcript_id, deadline_s=deadline, duration_ms=duration_ms, elapsed_s=waited,
+        look_first=not fresh or waited > 0,
+    )
 
 
 def _safety_delay(deps: Deps, duration_ms: int | None) -> float:
-    """Well after the expected completion (AssemblyAI takes a fraction of real time)."""
-    return max(20 * deps.config.poll_interval, (duration_ms or 0) / 1000 * 0.5)
+    """Well after the expected completion: bot.core.polling.safety_delay."""
+    return safety_delay(duration_ms, deps.config.poll_interval)
 
 
 async def _audio_url(deps: Deps, source: Source, progress: ProgressFn) -> str:
@@ -154,14 +179,16 @@ class _Primed:
         await self.rest.aclose()
 
 
-async def _slack_chunks(deps: Deps, source: Source) -> AsyncGenerator[bytes, None]:
+async def _slack_chunks(
+    deps: Deps, source: Source, *, max_bytes: int | None = None
+) -> AsyncGenerator[bytes, None]:
     assert source.url is not None
     async with open_download(
         deps.http,
         source.url,
         token=deps.config.slack_bot_token or "",
         allowed_hosts=slack_file_hosts(deps.config.slack_api_url),
-        max_bytes=deps.config.max_file_bytes,
+        max_bytes=deps.config.max_file_bytes if max_bytes is None else max_bytes,
     ) as download:
         async for chunk in download.chunks:
             yield chunk
@@ -169,15 +196,32 @@ async def _slack_chunks(deps: Deps, source: Source) -> AsyncGenerator[bytes, Non
 
 # Above this size, parsing takes long enough (~0.1 s+) to stall other jobs: it runs in a thread.
 BIG_TEXT_BYTES = 1_000_000
+# Transcript files (.vtt/.srt/.txt) have their own, much smaller limit than recordings: a
+# transcript of AssemblyAI's 10-hour maximum is a few MB of text. (To become a setting.)
+MAX_TRANSCRIPT_MB = 20
+MAX_TRANSCRIPT_BYTES = MAX_TRANSCRIPT_MB * 1_048_576
+
+
+def _transcript_too_big(name: str) -> SourceRejected:
+    del name  # not echoed: the sentence is shown in Slack as it is
+    return SourceRejected(
+        f"This transcript file is over the {MAX_TRANSCRIPT_MB} MB limit for transcript files, "
+        "so Recap did not read it."
+    )
 
 
 async def _read_transcript_file(deps: Deps, source: Source) -> Transcript:
+    limit = min(MAX_TRANSCRIPT_BYTES, deps.config.max_file_bytes)
+    if source.size is not None and source.size > limit:  # known before a byte is read
+        raise _transcript_too_big(source.name)
     if source.kind == "text" and source.text is not None:
         raw = source.text.encode()
+        if len(raw) > limit:
+            raise _transcript_too_big(source.name)
     elif source.kind == "path" and source.path:
-        raw = await asyncio.to_thread(_read_capped, source.path, deps.config.max_file_bytes)
+        raw = await asyncio.to_thread(_read_capped, source.path, limit, source.name)
     else:
-        raw = b"".join([c async for c in _slack_chunks(deps, source)])
+        raw = await _read_slack_capped(deps, source, limit)
     if len(raw) > BIG_TEXT_BYTES:
         transcript = await asyncio.to_thread(_parse_transcript, source.name, raw)
     else:
@@ -196,9 +240,23 @@ def _parse_transcript(name: str, raw: bytes) -> Transcript | None:
     return Transcript(id=f"local:{digest}", utterances=tuple(utterances), duration_ms=end)
 
 
-def _read_capped(path: str, limit: int) -> bytes:
+def _read_capped(path: str, limit: int, name: str) -> bytes:
     with open(path, "rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise SourceRejected(f"This transcript file is over the {limit // 1_048_576} MB limit.")
+        raise _transcript_too_big(name)
     return data
+
+
+async def _read_slack_capped(deps: Deps, source: Source, limit: int) -> bytes:
+    """The file streamed from Slack into one buffer, cut the moment it passes `limit`."""
+    data = bytearray()
+    chunks = _slack_chunks(deps, source, max_bytes=limit + 1)
+    try:
+        async for chunk in chunks:
+            data += chunk
+            if len(data) > limit:
+                raise _transcript_too_big(source.name)
+    finally:
+        await chunks.aclose()
+    return bytes(data)

@@ -145,6 +145,7 @@ class AssemblyAISim(WebhookSender, SimServer):
     _tasks: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
     _session: aiohttp.ClientSession | None = field(default=None, init=False, repr=False)
     _drops: int = field(default=0, init=False, repr=False)
+    _drops_before: int = field(default=0, init=False, repr=False)
 
     # -- scripting --------------------------------------------------------------------------
     def script(
@@ -172,6 +173,10 @@ class AssemblyAISim(WebhookSender, SimServer):
     def drop_after_create(self, times: int = 1) -> None:
         """The next `times` creates make their transcript, then drop the connection unanswered."""
         self._drops = max(0, min(1000, times))
+
+    def drop_before_create(self, times: int = 1) -> None:
+        """The next `times` creates drop the connection before anything is made."""
+        self._drops_before = max(0, min(1000, times))
 
     def job(self, transcript_id: str) -> Job | None:
         """The job behind a transcript id (None if unknown or expired), for LLMSim's
@@ -294,6 +299,11 @@ class AssemblyAISim(WebhookSender, SimServer):
                 return json_response({"error": NEEDS_DIARIZATION}, 400)
         if self.wrong_project:
             return json_response({"error": "Cannot access uploaded file"}, 403)
+        if self._drops_before > 0:
+            self._drops_before -= 1
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=500)  # never reaches the client
         job = self._new_job(params, identification)
         if self._drops > 0:
             self._drops -= 1

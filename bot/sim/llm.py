@@ -6,7 +6,9 @@ calls with an extractive recap of the `<transcript>` lines (or a merge of `<part
 calls with a verdict, and free-text follow-ups with a cited line. Everything is deterministic,
 so tests can assert the map/reduce shape. Misbehaviours of real models and servers are knobs.
 `local = LocalModel()` turns it into a small local model on llama.cpp's server (one request at a
-time, decode time, refusals, rambling; bot/sim/local_model.py). Whatever the mode, `max_tokens`
+time, llama.cpp's reply shape, decode time, refusals, rambling inside the JSON, the context
+limit; bot/sim/local_model.py); `serial_tokens_per_second` is a lighter Gateway-shaped variant
+(one at a time, the answer then chatter up to max_tokens). Whatever the mode, `max_tokens`
 holds: a reply is never longer, and a cut reply says `finish_reason: "length"`.
 This module is the server (routes, auth, rate limits, knobs, counters); reading the prompt is
 bot/sim/prompt_reader.py, and writing the answers bot/sim/recapper.py and bot/sim/answerer.py.
@@ -135,6 +137,13 @@ class LLMSim(SimServer):
     title, the first action item's owner and every follow-up answer (markup, links, pings)."""
     context_length: int = 200_000
     topic_lines: int = 8
+    serial_tokens_per_second: float = 0.0
+    """Like llama.cpp's server on a small CPU (0: off): ONE request at a time, written at this
+    many tokens per second, and the model rambles on after its answer until max_tokens (so
+    every reply ends with finish_reason "length"). A client that disconnects does not stop
+    the writing: the server stays busy until max_tokens are written. `waited_while_busy`
+    counts requests that arrived while another was being written."""
+    waited_while_busy: int = field(default=0, init=False)
     completions: list[LLMCall] = field(default_factory=list, init=False, repr=False)
     understanding: Understanding = field(default_factory=Understanding, init=False, repr=False)
     rate_limited: int = field(default=0, init=False)
@@ -146,6 +155,7 @@ class LLMSim(SimServer):
         default_factory=lambda: SlidingWindow("llmgw"), init=False, repr=False
     )
     _malformed_seen: int = field(default=0, init=False, repr=False)
+    _serial: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     @property
     def calls(self) -> int:
@@ -266,11 +276,17 @@ class LLMSim(SimServer):
             return _invalid("max_tokens must be an integer of at least 1")
         max_tokens = raw_limit or 1000
         schema, style, content = self.write_answer(body, messages)
+        rambles = self.serial_tokens_per_second > 0  # it writes until max_tokens stops it
+        if rambles:
+            content = _rambling(content, max_tokens)
         content, finish = cut(content, max_tokens)
+        finish = "length" if rambles else finish
         output_tokens = estimate_tokens(content)
         self.completions.append(
             LLMCall(body, model, schema, fmt, style, input_tokens, output_tokens, content, finish)
         )
+        if self.serial_tokens_per_second > 0:
+            await self._write_alone(output_tokens)
         usage = {
             "input_tokens": input_tokens, "prompt_tokens": input_tokens,
             "output_tokens": output_tokens, "completion_tokens": output_tokens,
@@ -302,12 +318,24 @@ class LLMSim(SimServer):
             content = f"{content} {self.obey}"
         return schema, style, content
 
+    async def _write_alone(self, tokens: int) -> None:
+        """One request at a time; the writing goes on if the client hangs up (shielded)."""
+        if self._serial.locked():
+            self.waited_while_busy += 1
+
+        async def write() -> None:
+            async with self._serial:
+                await asyncio.sleep(tokens / self.serial_tokens_per_second)
+
+        await asyncio.shield(asyncio.ensure_future(write()))
+
     def _structured(self, schema: str, prompt: str, style: str | None) -> str:
         """A JSON answer for a structured call, then the configured misbehaviours."""
         if schema == "judge":
             answer: dict[str, Any] = judge(prompt, suspects=[str(PLANTED_ITEM["owner"])])
         else:
-            told = str(PLANTED_ITEM["owner"]) in (fenced(prompt, "instructions") or "")
+            told = str(PLANTED_ITEM["owner"]) in ((fenced(prompt, "instructions") or "")
+                                                  + (fenced(prompt, "findings") or ""))
             invent = self.stubborn or not told
             plant = PLANTED_ITEM if self.hallucinate and invent else None
             answer = write_recap(prompt, style, self.topic_lines, plant)
@@ -335,6 +363,15 @@ class LLMSim(SimServer):
 
 
 _TOO_MANY = TOO_MANY
+_RAMBLE = " Let me know if you would like me to expand on any of these points or add more."
+
+
+def _rambling(content: str, max_tokens: int) -> str:
+    """The answer, then the small model's chatter until max_tokens (4 characters a token)."""
+    room = max_tokens * 4 - len(content)
+    if room <= 0:
+        return content
+    return content + "\n\n" + (_RAMBLE * (room // len(_RAMBLE) + 1))[: max(0, room - 2)]
 
 
 def _invalid(error: str) -> web.Response:

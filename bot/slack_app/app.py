@@ -39,7 +39,7 @@ def create_app(deps: Deps, jobs: Jobs) -> AsyncApp:
         """The last net (jobs tell their own failures): one sentence to whoever asked."""
         log.error("unhandled error in a listener: %s", type(error).__name__, exc_info=error)
         ours = isinstance(error, RecapError) and not isinstance(error, SlackRefused)
-        sentence = error.message if ours else notices.UNEXPECTED  # Slack's refusal: logged
+        sentence = str(error) if ours else notices.UNEXPECTED  # Slack's refusal: logged
         try:
             await _tell(deps, body, respond, f":warning: {sentence}")
         except Exception as failure:  # Slack itself may be what failed

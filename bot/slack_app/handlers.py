@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.core import notices, prompts, render
 from bot.core.command import RecapCommand, find_links, parse_command, parse_permalink
+from bot.core.intent import is_addressed
 from bot.core.sources import is_media_url, url_source
 from bot.deps import Deps
 from bot.edges.store import Job
@@ -31,12 +32,15 @@ class Reply:
 
 
 async def message(deps: Deps, jobs: Jobs, text: str, place: Place, *, is_reply: bool) -> None:
-    """A person's message: in a recap's thread a question; elsewhere a media link to recap."""
+    """A person's message: in a recap's thread a question or a request (chatter is left
+    alone); elsewhere a media link to recap."""
     if is_reply:
         job = await deps.store.find_job_by_thread(place.team_id, place.channel, place.thread_ts)
         gone = job is None and await deps.store.is_forgotten(
             place.team_id, place.channel, place.thread_ts)
         if job is not None or gone:
+            if not is_addressed(text, mentioned=False):
+                return  # "thanks!", "see you tomorrow": chatter, not for Recap
             seen = f"q:{place.team_id}:{place.channel}:{place.message_ts}"
             if await deps.store.mark_seen(seen):  # Slack may deliver the reply twice
                 if job is not None:

@@ -13,6 +13,7 @@ import logging
 
 from bot.core import notices, render
 from bot.core.sources import Source
+from bot.core.speakers import named_recap
 from bot.deps import Deps
 from bot.edges.store import Job
 from bot.errors import RecapError, SlackRefused
@@ -20,6 +21,12 @@ from bot.pipeline import get_recap, get_transcript
 from bot.slack_app.status_message import StatusMessage
 
 log = logging.getLogger(__name__)
+
+MAX_STARTS = 3  # starts that did not finish a job before it is given up (Retry resets it)
+GAVE_UP = (
+    f"Recap gave up on this recording after {MAX_STARTS} tries that did not finish (Recap was "
+    "stopped or crashed each time). Press Retry to try again."
+)
 
 
 async def run_job(deps: Deps, job_id: int) -> None:
@@ -30,9 +37,14 @@ async def run_job(deps: Deps, job_id: int) -> None:
     restyle = job.source.get("origin") == "restyle"
     status = None if restyle else StatusMessage(deps, job)
     try:
+        if job.attempts >= MAX_STARTS:  # each start crashed or froze: never resume it forever
+            log.warning("job %s: %s starts did not finish it; giving up", job_id, job.attempts)
+            await _fail(deps, job, status, GAVE_UP)
+            return
         if status is not None:
             await status.show(":hourglass_flowing_sand: Working on it…", final=False)
-            again = "x" if job.attempts else None  # a Retry or a resume: clear an old cross
+            # A Retry or a resume (a status exists from an earlier start): clear an old cross.
+            again = "x" if job.attempts or job.status_ts else None
             await _react(deps, job, "hourglass_flowing_sand", remove=again)
         await _work(deps, job, status)
     except asyncio.CancelledError:
@@ -82,13 +94,17 @@ async def _work(deps: Deps, job: Job, status: StatusMessage | None) -> None:
     # recap_id set while still summarizing means "posting": a resumed run checks the thread.
     posted_before = job.recap_id is not None
     await deps.store.update_job(job.id, recap_id=recap_id)
+    names = await deps.store.speaker_names(job.team_id, transcript.id)
+    recap = named_recap(recap, names)  # names people gave earlier recaps of this recording
     messages = render.recap_messages_blocks(
         recap, job_id=job.id, file_name=source.name, model=deps.config.llm_model
     )
-    there = await _in_thread(deps, job) if posted_before else set()
-    for text, blocks in messages:
-        if text not in there:  # else posted by the run a crash interrupted
-            await deps.slack.post(job.channel, text, thread_ts=job.thread_ts, blocks=blocks)
+    there = await _in_thread(deps, job) if posted_before else {}
+    posted = []
+    for text, blocks in messages:  # a text already there was posted by an interrupted run
+        posted.append(there.get(text) or await deps.slack.post(
+            job.channel, text, thread_ts=job.thread_ts, blocks=blocks))
+    await deps.store.update_job(job.id, recap_ts=" ".join(posted))
     if status is not None:
         try:
             await status.show(notices.done_text(recap))
@@ -99,16 +115,19 @@ async def _work(deps: Deps, job: Job, status: StatusMessage | None) -> None:
     await deps.store.update_job(job.id, state="posted", error=None)
 
 
-async def _in_thread(deps: Deps, job: Job) -> set[str]:
-    """Texts of Recap's replies after the job's status message: what a crashed run posted."""
+async def _in_thread(deps: Deps, job: Job) -> dict[str, str]:
+    """Recap's replies after the job's status message (text -> ts): what a crashed run posted."""
     after = float(job.status_ts or 0)
-    return {str(message.get("text") or "")
+    return {str(message.get("text") or ""): str(message.get("ts"))
             async for message in deps.slack.replies(job.channel, job.thread_ts or "")
             if message.get("bot_id") and float(message.get("ts") or 0) > after}
 
 
 async def _fail(deps: Deps, job: Job, status: StatusMessage | None, sentence: str) -> None:
-    await deps.store.update_job(job.id, state="failed", error=sentence)
+    try:
+        await deps.store.update_job(job.id, state="failed", error=sentence)
+    except LookupError:  # the row was forgotten meanwhile: only the thread is left to tell
+        log.info("job %s was forgotten while it ran", job.id)
     try:
         if status is not None:
             await status.show(f":x: {sentence}", failed=True)

@@ -10,10 +10,11 @@ import logging
 from typing import Any
 
 from bot.core import notices, prompts, render
-from bot.core.block_kit import fallback_text
+from bot.core.block_kit import escape_mrkdwn, fallback_text
 from bot.core.command import RecapCommand
 from bot.core.markdown import transcript_txt
 from bot.core.sources import Source
+from bot.core.speakers import named_recap, named_utterances, parse_renames
 from bot.deps import Deps
 from bot.edges.store import Job
 from bot.errors import Forgotten, RecapError, SlackRefused
@@ -47,7 +48,10 @@ async def act_on(deps: Deps, jobs: Jobs, job: Job, command: RecapCommand, text: 
     (or a lone word that is no style, like "shorter") is answered from the transcript.
     """
     words = command.instructions or text.strip()
-    if command.verb == "forget":
+    renames = await _renames(deps, job, text)
+    if renames:
+        await rename(deps, job, renames)
+    elif command.verb == "forget":
         await say(deps, job.channel, job.thread_ts, "Delete this recording everywhere?",
                   notices.forget_prompt_blocks(job.id))
     elif command.verb == "transcript":
@@ -84,7 +88,10 @@ async def follow_up(deps: Deps, job: Job, question: str) -> None:
         return
     try:
         history = await deps.store.thread_followups(job.team_id, job.channel, job.thread_ts or "")
-        reply = await answer(deps, job.transcript_id, question, history)
+        recap = await deps.store.get_recap(job.recap_id) if job.recap_id else None
+        names = await _names(deps, job)
+        reply = await answer(deps, job.transcript_id, question, history, names,
+                             named_recap(recap, names) if recap else None, team_id=job.team_id)
     except Forgotten:
         await say(deps, job.channel, job.thread_ts, notices.GONE)
         return
@@ -121,8 +128,43 @@ async def send_transcript(deps: Deps, job: Job) -> None:
         await deps.slack.upload_text(job.channel, job.thread_ts,
                                      filename=f"{name}-transcript.txt",
                                      title=f"Transcript: {name}",
-                                     content=transcript_txt(transcript.utterances))
+                                     content=transcript_txt(named_utterances(
+                                         transcript.utterances, await _names(deps, job))))
     except SlackRefused as error:
         log.warning("transcript upload failed: %s", error.code)
         await say(deps, job.channel, job.thread_ts,
                   ":warning: Slack refused the transcript upload (is files:write granted?).")
+
+
+async def _names(deps: Deps, job: Job) -> dict[str, str]:
+    return await deps.store.speaker_names(job.team_id, job.transcript_id or "")
+
+
+async def _renames(deps: Deps, job: Job, text: str) -> dict[str, str]:
+    """`A is Priya Shah, B is Marcus` in the thread: {label: name} for this recording's labels."""
+    if not job.transcript_id or not any(mark in text for mark in ("=", " is ", ":")):
+        return {}
+    transcript = await deps.store.get_transcript(job.transcript_id)
+    return parse_renames(text, transcript.speakers) if transcript else {}
+
+
+async def rename(deps: Deps, job: Job, renames: dict[str, str]) -> None:
+    """Name speakers: a row per name, then the recap's messages edited in place with them.
+
+    No AssemblyAI request and no LLM call: the stored recap is rewritten (bot.core.speakers).
+    """
+    assert job.transcript_id
+    await deps.store.set_speaker_names(job.team_id, job.transcript_id, job.channel, renames)
+    recap = await deps.store.get_recap(job.recap_id) if job.recap_id else None
+    if recap is not None:
+        named = named_recap(recap, await _names(deps, job))
+        messages = render.recap_messages_blocks(
+            named, job_id=job.id, file_name=str(job.source.get("name") or ""),
+            model=deps.config.llm_model)
+        old = (job.recap_ts or "").split()
+        for ts, (text, blocks) in zip(old, messages, strict=False):
+            await deps.slack.update(job.channel, ts, text, blocks=blocks)
+        for text, blocks in messages[len(old):]:  # names made it longer, or an old recap
+            await say(deps, job.channel, job.thread_ts, text, blocks)
+    done = ", ".join(f"{label} is {name}" for label, name in renames.items())
+    await say(deps, job.channel, job.thread_ts, f"Got it: {escape_mrkdwn(done)}.")

@@ -79,11 +79,17 @@ class Jobs:
 
         The stored transcript (or the id of one still being made) is reused, so a recording is
         never transcribed twice; the same status message is edited. True if this call took it.
+        A Retry is a start on purpose: the count of unfinished starts (`attempts`, capped by
+        job_steps.MAX_STARTS) begins again.
         """
         if not await self.deps.store.claim_job(job.id, "failed", "queued"):
             return False  # not failed (any more), or another click took it first
-        await self.deps.store.update_job(job.id, error=None)
-        self.spawn(job.id)
+        await self.deps.store.update_job(job.id, error=None, attempts=0)
+        running = self.tasks.get(job.id)
+        if running is not None:  # the failure is still being posted: start once that is done
+            running.add_done_callback(lambda _: self.spawn(job.id))
+        else:
+            self.spawn(job.id)
         return True
 
     async def shutdown(self) -> None:

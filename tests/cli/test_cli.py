@@ -366,3 +366,27 @@ async def test_help(sims):
     for word in ("--style", "--instructions", "--json", "topics", "brief", "bullets", "actions",
                  "chapters", "stdin"):
         assert word in summarize.out
+
+
+# --- people, not letters --------------------------------------------------------------------
+
+
+async def test_speakers_names_the_diarized_labels_and_json_carries_talk_time(sims, recording):
+    run = await sims.recap("summarize", str(recording), "--json",
+                           "--speakers", "A=Priya Shah,B=Marcus")
+
+    assert run.code == 0, run.err
+    recap = run.recap()
+    speakers = {s["label"]: s for s in recap["speakers"]}
+    assert speakers["A"]["name"] == "Priya Shah" and speakers["B"]["name"] == "Marcus"
+    assert speakers["C"]["name"] == "Speaker C"  # nobody named C: no guess
+    assert sum(s["share"] for s in recap["speakers"]) in (99, 100, 101)
+    assert all(s["talk_ms"] > 0 for s in recap["speakers"])
+    assert "Speaker A" not in recap["text"] and "Priya Shah" in recap["text"]
+    assert "Speakers: Priya Shah " in recap["text"]
+    calls = sims.llm.calls
+
+    again = await sims.recap("summarize", str(recording), "--speakers", "C=Dana")
+    assert again.code == 0, again.err
+    assert sims.llm.calls == calls  # naming is no new LLM call
+    assert "Dana" in again.out and "Speakers: Speaker A" in again.out

@@ -115,3 +115,20 @@ async def test_judge_on_in_slack_posts_the_doubtful_items_under_the_recap(stage)
     assert "Zelda will book the offsite venue" in text
     assert [c.schema for c in stage.llm.completions] == ["recap", "judge", "recap", "judge"]
     assert stage.slack.violations == []
+
+
+async def test_summarize_judge_shows_the_slack_posts_warning_in_the_text_and_the_json(
+    stage, standup
+):
+    stage.llm.hallucinate_prose = stage.llm.stubborn = True
+    warning = "A second check could not find these in the recording: “"
+
+    printed = await recap(stage, "summarize", standup, "--judge")
+    as_json = await recap(stage, "summarize", standup, "--judge", "--json")
+
+    assert printed.code == 0 and as_json.code == 0, (printed.err, as_json.err)
+    recap_part = printed.out.split("\nJudge: ")[0]  # the recap itself, before the verdict
+    assert f"Warning: {warning}" in recap_part and "Zelda will book the offsite venue" in recap_part
+    shown = json.loads(as_json.out)
+    assert warning in shown["text"] and "Zelda will book the offsite venue" in shown["text"]
+    assert shown["text"].startswith("## TL;DR\n")

@@ -143,3 +143,21 @@ def test_the_unknown_word_is_escaped_in_the_sentence() -> None:
 )
 def test_message_permalinks(url: str, place: tuple[str, str] | None) -> None:
     assert parse_permalink(url) == place
+
+
+def test_a_link_with_another_scheme_is_refused_as_only_http_links_are_taken() -> None:
+    for word in ("file:///etc/passwd", "ftp://host/x.mp3", "s3://bucket/call.m4a"):
+        command = parse_command(word, STYLES)
+        assert command.error is not None, word
+        assert "only http" in command.error and "Unknown style" not in command.error
+        assert command.link is None
+
+
+def test_a_scheme_link_among_instructions_is_refused_too() -> None:
+    command = parse_command("brief file:///etc/passwd in Spanish", STYLES)
+    assert command.error is not None and "only http" in command.error
+
+
+def test_words_with_colons_are_not_links() -> None:
+    assert parse_command("focus on: budget, hiring", STYLES).error is None
+    assert parse_command("topics time 10:30 onwards", STYLES).error is None

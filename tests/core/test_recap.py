@@ -158,3 +158,22 @@ def test_usage_of_several_calls_adds_up() -> None:
     assert merge_usage({"prompt_tokens": 10, "completion_tokens": 2, "total_tokens": 12},
                        None, {"prompt_tokens": 5, "total_tokens": 5, "details": {}}) == {
         "prompt_tokens": 15, "completion_tokens": 2, "total_tokens": 17}
+
+
+@pytest.mark.parametrize("bad", ["NaN", "nan", "Infinity", "-Infinity", "inf", "1e999",
+                                 float("nan"), float("inf"), 1e308 * 10, "12:NaN", "inf:00"])
+def test_nan_or_infinity_from_the_llm_is_a_missing_time(bad: object) -> None:
+    data = {"tldr": "t", "topics": [{"title": "Budget", "summary": "s", "start": bad}],
+            "action_items": [{"text": "Send it", "start": bad, "quote": "q"}],
+            "decisions": [{"text": "Ship", "start": bad}]}
+    recap = recap_from_llm(data, transcript_id="t-1", style="topics", duration_ms=600_000)
+    assert recap.topics[0].start_ms == 0
+    assert recap.action_items[0].start_ms is None
+    assert recap.decisions == ["Ship"]
+
+
+def test_nan_written_bare_in_the_json_does_not_crash() -> None:
+    data = extract_json('{"tldr": "t", "topics": [{"title": "A", "start": NaN}, '
+                        '{"title": "B", "start": 1e999}, {"title": "C", "start": Infinity}]}')
+    recap = recap_from_llm(data, transcript_id="t-1", style="topics", duration_ms=60_000)
+    assert [t.start_ms for t in recap.topics] == [0, 0, 0]

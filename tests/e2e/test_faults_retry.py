@@ -41,4 +41,4 @@ async def test_retry_after_the_llm_is_fixed_reuses_the_transcript_and_the_status
     assert len(recaps(stage, thread)) == 1
     assert reactions(stage, thread) == {"white_check_mark"}
     job = row(stage)
-    assert job["state"] == "posted" and job["error"] is None and job["attempts"] == 2
+    assert job["state"] == "posted" and job["error"] is None and job["attempts"] == 1

@@ -31,14 +31,14 @@ async def test_the_webhook_moves_the_job_on_without_polling_and_only_with_the_se
     stage.assemblyai.processing_seconds = 1.0
     stage.assemblyai.webhook_duplicates = 2
     thread = await share(stage, app)
-    # One look, then it waits for the call.
-    await stage.slack.wait_for(lambda: stage.assemblyai.gets == 1)
+    # No look before the call (issue #13): it waits for the webhook.
+    await stage.slack.wait_for(lambda: len(stage.assemblyai.transcript_ids) == 1)
     (transcript_id,) = stage.assemblyai.transcript_ids
 
     for headers in ({}, {"X-Recap-Webhook": "not-the-secret"}):
         status, seconds = await forged(app, transcript_id, headers)
         assert status == 401 and seconds < 1.0
-    assert stage.assemblyai.gets == 1 and recaps(stage, thread) == []  # nothing moved
+    assert stage.assemblyai.gets == 0 and recaps(stage, thread) == []  # nothing moved
     await wait_reaction(stage, thread, "white_check_mark")
 
     calls = stage.assemblyai.webhooks
@@ -46,7 +46,7 @@ async def test_the_webhook_moves_the_job_on_without_polling_and_only_with_the_se
     assert [(c.duplicate, c.status_code) for c in calls] == [
         (False, 200), (True, 200), (True, 200)
     ]
-    assert stage.assemblyai.gets == 2  # the first look and one fetch after the call
+    assert stage.assemblyai.gets == 1  # one fetch after the call, none before it
     assert len(statuses(stage, thread)) == 1 and len(recaps(stage, thread)) == 1
     assert stage.llm.calls == 1
 

@@ -78,7 +78,7 @@ async def test_an_assemblyai_webhook_without_the_secret_header_changes_nothing(s
                           WEBHOOK_SECRET="webhook-secret-4f0c1d", POLL_INTERVAL="0.5")
     stage.assemblyai.script("*", never_complete=True)  # only a webhook could wake the job early
     await share(stage, app)
-    await stage.slack.wait_for(lambda: stage.assemblyai.gets == 1)  # the job's first look
+    await stage.slack.wait_for(lambda: len(stage.assemblyai.transcript_ids) == 1)
     (transcript_id,) = stage.assemblyai.transcript_ids
     call = json.dumps({"transcript_id": transcript_id, "status": "completed"}).encode()
     webhook = f"{app.url}/assemblyai/webhook"
@@ -86,8 +86,8 @@ async def test_an_assemblyai_webhook_without_the_secret_header_changes_nothing(s
     for header in ({}, {"X-Recap-Webhook": "guess"}, {"X-Recap-Webhook": "webhook-secret-4f0c1"}):
         assert await post(webhook, call, {"Content-Type": "application/json", **header}) == 401
     await asyncio.sleep(1.0)
-    assert stage.assemblyai.gets == 1  # the job was not woken: it still waits for the real call
+    assert stage.assemblyai.gets == 0  # the job was not woken: it still waits for the real call
 
     right = {"Content-Type": "application/json", "X-Recap-Webhook": "webhook-secret-4f0c1d"}
     assert await post(webhook, call, right) == 200
-    await stage.slack.wait_for(lambda: stage.assemblyai.gets >= 2, timeout=2)  # woken at once
+    await stage.slack.wait_for(lambda: stage.assemblyai.gets >= 1, timeout=2)  # woken at once

@@ -140,3 +140,16 @@ async def test_a_mention_that_fails_gets_one_sentence_in_its_thread(stage, app):
     (reply,) = await wait_replies(stage, parent.ts, 1)
     assert reply.text.startswith(":warning: Something went wrong on Recap's side")
     assert stage.assemblyai.requests == []
+
+
+async def test_chatter_in_a_recap_thread_gets_no_answer(stage, app):
+    ts = await recapped(stage, app)
+    llm_calls, replies = stage.llm.calls, len(bot_replies(stage, ts))
+
+    for chatter in ("thanks!", "see you tomorrow", "great meeting", "+1"):
+        await say(stage, app, chatter, thread_ts=ts, user="U0BOB")
+    answer = await ask(stage, app, ts, "Who sends the draft to legal?")
+
+    assert "Carmen" in answer  # a question still gets its answer, and only it
+    assert stage.llm.calls == llm_calls + 1
+    assert len(bot_replies(stage, ts)) == replies + 1

@@ -243,16 +243,34 @@ async def test_broken_json_once_still_gives_the_recap(sim, llm):
     assert broken == clean  # read as it is, or after one repair request
 
 
-async def test_a_reply_cut_off_by_max_tokens_is_asked_again_with_more_room(sim, llm):
-    _, full = await llm.complete_json(RECAP, schema=RECAP_SCHEMA, name="recap")
+async def test_a_reply_cut_off_by_max_tokens_is_repaired_not_asked_again(sim, llm):
+    whole, full = await llm.complete_json(RECAP, schema=RECAP_SCHEMA, name="recap")
     small = full.output_tokens * 3 // 4
 
     data, completion = await llm.complete_json(
         RECAP, schema=RECAP_SCHEMA, name="recap", max_tokens=small
     )
 
-    assert [b["max_tokens"] for b in sent(sim)[1:]] == [small, 2 * small]
+    assert [b["max_tokens"] for b in sent(sim)[1:]] == [small]  # used as it came back
+    assert completion.finish_reason == "length" and data["tldr"] == whole["tldr"]
+
+
+async def test_a_cut_reply_with_nothing_readable_is_asked_again_once_with_the_ceiling(sim, llm):
+    data, completion = await llm.complete_json(
+        RECAP, schema=RECAP_SCHEMA, name="recap", max_tokens=2
+    )
+    assert [b["max_tokens"] for b in sent(sim)] == [2, 4000]
     assert completion.finish_reason == "stop" and data["tldr"]
+
+
+async def test_a_reply_cut_at_the_ceiling_with_nothing_readable_is_one_sentence(sim):
+    llm = make(sim.base_url, max_tokens=2)
+    try:
+        with pytest.raises(SummaryFailed, match="cut off at 2 tokens"):
+            await llm.complete_json(RECAP, schema=RECAP_SCHEMA, name="recap")
+    finally:
+        await llm.aclose()
+    assert len(sent(sim)) == 1
 
 
 # -- replies the simulator does not script -------------------------------------------------------

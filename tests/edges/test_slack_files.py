@@ -11,7 +11,7 @@ import psutil
 import pytest
 from aiohttp import web
 
-from bot.edges.slack_files import open_download, slack_file_hosts
+from bot.edges.slack_files import is_allowed, open_download, slack_file_hosts
 from bot.edges.transcriber import Transcriber
 from bot.errors import DownloadFailed, ServiceUnavailable, SourceRejected
 from bot.sim.assemblyai import AssemblyAISim
@@ -188,12 +188,36 @@ async def test_memory_stays_flat_for_a_1_gib_file(slack, session):
 
 def test_hosts_that_may_see_the_token():
     assert slack_file_hosts("https://slack.com/api/") == {
-        "files.slack.com",
-        "slack.com",
-        "*.slack.com",
-        "slack-files.com",
+        "https://files.slack.com",
+        "https://slack.com",
+        "https://*.slack.com",
+        "https://slack-files.com",
     }
-    assert "127.0.0.1:4000" in slack_file_hosts("http://127.0.0.1:4000/api/")
+    assert "http://127.0.0.1:4000" in slack_file_hosts("http://127.0.0.1:4000/api/")
+    assert "https://slack.com" in slack_file_hosts("http://slack.com/api/")  # never plain http
+
+
+def test_the_token_goes_to_slacks_hosts_over_https_only():
+    hosts = slack_file_hosts("https://slack.com/api/")
+    assert is_allowed("https://files.slack.com/files-pri/T1-F1/standup.mp3", hosts)
+    assert is_allowed("https://acme.slack.com/files/U1/F1/standup.mp3", hosts)
+    for url in ("http://files.slack.com/files-pri/T1-F1/standup.mp3",
+                "http://acme.slack.com/files/U1/F1/standup.mp3",
+                "http://slack-files.com/T1-F1-abc"):
+        assert not is_allowed(url, hosts), url
+    assert not is_allowed("http://files.slack.com/x.mp3", {"files.slack.com"})  # any list
+    local = slack_file_hosts("http://127.0.0.1:4000/api/")
+    assert is_allowed("http://127.0.0.1:4000/files-pri/T1-F1/standup.mp3", local)
+    assert not is_allowed("http://127.0.0.1:4001/files-pri/T1-F1/standup.mp3", local)
+
+
+async def test_a_plain_http_slack_url_and_a_redirect_to_one_never_get_the_token(slack, session):
+    with pytest.raises(SourceRejected, match="not on a Slack file host"):
+        await download(session, slack, "http://files.slack.com/files-pri/T1-F1/standup.mp3")
+    file = slack.add_file("standup.mp3", redirect_to="http://files.slack.com/files-pri/T1-F1/x")
+    with pytest.raises(DownloadFailed, match="away from its own file hosts"):
+        await download(session, slack, file["url_private_download"])
+    assert [d.status for d in slack.downloads] == [302]  # the only request: to the simulator
 
 
 async def test_a_slack_file_streams_into_an_assemblyai_upload(slack, session):

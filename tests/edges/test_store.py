@@ -92,6 +92,7 @@ async def test_two_workspaces_never_share_a_recording(store: Store) -> None:
 
 async def test_a_recap_round_trips_and_a_resave_keeps_its_id(store: Store) -> None:
     assert await store.find_recap("k1") is None
+    await store.save_transcript("slack:T1:F1", "T1", "call.mp4", transcript("tx-1"))
     rid = await store.save_recap("k1", transcript_id="tx-1", team_id="T1", style="topics",
                                  recap=recap())
     await store.save_judge(rid, {"accurate": True, "hallucinations": [], "missing": []})
@@ -178,6 +179,20 @@ async def test_followups_and_seen_keys(store: Store) -> None:
     firsts = await asyncio.gather(*(store.mark_seen("Ev123") for _ in range(20)))
     assert firsts.count(True) == 1
     assert await store.mark_seen("Ev124")
+
+
+async def test_a_burst_of_seen_keys_is_written_together_and_survives_a_reopen(
+    store: Store, tmp_path
+) -> None:
+    keys = [f"event:T1:Ev{n}" for n in range(200)]
+    firsts = await asyncio.gather(*(store.mark_seen(k) for k in keys + keys[:50]))
+    assert firsts[:200] == [True] * 200 and firsts[200:] == [False] * 50
+    again = await Store.open(store.path)  # another connection reads what was committed
+    try:
+        assert await again.mark_seen(keys[0]) is False
+        assert await again.mark_seen("event:T1:new") is True
+    finally:
+        await again.close()
 
 
 async def test_meta_and_integrity(store: Store) -> None:
@@ -347,3 +362,34 @@ def test_the_sqlite_store_implements_the_whole_protocol():
     wanted = {n for n, v in vars(StoreProtocol).items() if inspect.iscoroutinefunction(v)}
     assert len(wanted) > 25
     assert all(inspect.iscoroutinefunction(getattr(Store, name)) for name in wanted)
+
+
+async def test_a_recap_is_not_stored_for_a_transcript_forgotten_meanwhile(store: Store) -> None:
+    await store.save_transcript("slack:T1:F1", "T1", "call.mp4", transcript("tx-1"))
+    await store.forget_transcript("tx-1")
+    with pytest.raises(LookupError):
+        await store.save_recap("k1", transcript_id="tx-1", team_id="T1", style="topics",
+                               recap=recap())
+    assert await store.find_recap("k1") is None
+
+
+async def test_search_finds_passages_within_one_workspace_and_channel(store: Store) -> None:
+    from bot.core.retrieval import fts_query
+
+    await store.save_transcript("slack:T1:F1", "T1", "a.mp3",
+                                transcript("tx-1", "The zeppelin budget is four thousand."))
+    await store.save_transcript("slack:T2:F2", "T2", "b.mp3",
+                                transcript("tx-2", "Another zeppelin, another workspace."))
+    await new_job(store, transcript_id="tx-1")  # shared in channel C1
+    query = fts_query("what about the zeppelin?")
+
+    found = await store.search_passages("T1", query)
+    assert [p.transcript_id for p in found] == ["tx-1"]  # never another workspace's
+    assert "zeppelin budget" in found[0].text
+    assert await store.search_passages("T1", query, channel="C1") == found
+    assert await store.search_passages("T1", query, channel="C2") == []
+    for odd in ('"unbalanced', "NEAR(", "a* -b AND OR"):
+        assert isinstance(await store.search_passages("T1", fts_query(odd) or '""'), list)
+
+    await store.forget_transcript("tx-1")
+    assert await store.search_passages("T1", query) == []  # forgotten words are never found

@@ -155,6 +155,26 @@ async def test_wait_follows_the_job_to_a_transcript_in_ms(sim, transcriber):
     assert transcript.speech_model == "universal-3-pro"
 
 
+async def test_a_job_of_known_length_is_first_looked_at_near_its_expected_completion(sim):
+    # poll 0.02: every constant scales with it, so 10 minutes of audio are expected in ~0.1 s
+    # and the window opens at ~0.06 s; the job is queued for its first 0.025 s.
+    client = make(sim, poll_interval=0.02)
+    sim.script("*", utterances=TURNS, processing_seconds=0.1)
+    seen: list[str] = []
+
+    async def on_poll(status: str) -> None:
+        seen.append(status)
+
+    try:
+        transcript_id = await client.submit("https://example.com/standup.mp3")
+        await client.wait(transcript_id, deadline_s=5, on_poll=on_poll,
+                          duration_ms=10 * 60_000, look_first=False)
+    finally:
+        await client.aclose()
+    assert "queued" not in seen and seen[-1] == "completed"
+    assert sim.gets == len(seen)
+
+
 async def test_fetch_reports_an_unfinished_job(sim, transcriber):
     sim.script("*", never_complete=True)
     status = await transcriber.fetch(await transcriber.submit("https://example.com/a.mp3"))
@@ -252,3 +272,29 @@ def test_deadline_scales_with_the_recording():
     assert deadline_for(60_000) == 15 * 60  # short recordings: the 15-minute floor
     assert deadline_for(2 * 3600_000) == 3 * 2 * 3600  # long ones: 3x their length
     assert deadline_for(None) == 2 * 3600
+
+
+def list_gets(sim: AssemblyAISim) -> int:
+    return sum(1 for r in sim.requests if r.method == "GET" and r.path == "/v2/transcript")
+
+
+async def test_a_create_whose_answer_was_dropped_is_found_in_the_list(sim, transcriber):
+    other = await transcriber.submit("https://media.example.com/other.mp3")
+    sim.drop_after_create(1)
+    found = await transcriber.submit("https://media.example.com/standup.mp3")
+
+    assert sim.creates == 2 and list_gets(sim) == 1  # listed once, never created again
+    assert found != other and sim.transcript_ids == [other, found]
+    assert sim.transcript(found)["audio_url"] == "https://media.example.com/standup.mp3"
+
+
+async def test_a_dropped_create_not_in_the_list_is_made_again(sim, transcriber):
+    sim.drop_before_create(1)  # the connection broke before AssemblyAI made anything
+    made = await transcriber.submit("https://media.example.com/standup.mp3")
+    assert sim.creates == 2 and list_gets(sim) == 1 and sim.transcript_ids == [made]
+
+
+async def test_a_refused_or_failed_create_is_retried_without_listing(sim, transcriber):
+    sim.fail_next("/v2/transcript", 503)  # answered: nothing was made
+    await transcriber.submit("https://media.example.com/standup.mp3")
+    assert sim.creates == 2 and list_gets(sim) == 0 and len(sim.transcript_ids) == 1

@@ -310,3 +310,18 @@ async def test_a_three_hour_meeting_in_chunks_is_cheap_to_summarize(sim: LLMSim,
     assert all(p["action_items"] and p["decisions"] for p in parts)
     assert all(1 <= len(p["topics"]) <= 6 for p in parts)
     assert sim.input_tokens > 25_000 * 4 / 4 and sim.calls == 8
+
+
+async def test_serial_mode_writes_one_reply_at_a_time_until_max_tokens(sim: LLMSim, http) -> None:
+    sim.serial_tokens_per_second = 10_000  # 2000 tokens: 0.2 s each
+    body = {"messages": recap_prompt(), "response_format": recap_format(), "max_tokens": 2000}
+    hung_up = asyncio.create_task(chat(http, **body))
+    await asyncio.sleep(0.05)
+    hung_up.cancel()  # the client gives up; the server writes on
+    status, reply, _ = await chat(http, **body)
+
+    assert status == 200 and sim.waited_while_busy == 1  # queued behind the abandoned one
+    choice = reply["choices"][0]
+    assert choice["finish_reason"] == "length" and reply["usage"]["completion_tokens"] == 2000
+    assert "Let me know if you would like me to expand" in choice["message"]["content"]
+    assert [c.output_tokens for c in sim.completions] == [2000, 2000]

@@ -36,6 +36,7 @@ class Job:
     upload_url: str | None = None
     status_ts: str | None = None
     recap_id: int | None = None
+    recap_ts: str | None = None  # the recap messages, space-separated (v3)
     error: str | None = None
     attempts: int = 0
     created_at: float = 0.0

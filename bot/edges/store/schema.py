@@ -18,17 +18,28 @@ Tables (schema version in PRAGMA user_version; MIGRATIONS run in order, each onc
   forgotten    key PK "<team_id>:<channel>:<thread_ts>", created_at (v2): threads whose recording
                was deleted (forget, retention), so a later question there gets a polite refusal;
                ids only, no content
+  speaker_names (team_id, transcript_id, label) PK, name, channel, created_at (v3): the names
+               people gave diarized speakers (a rename is a row, the transcript keeps its labels);
+               a channel's names are candidates for its next recordings. jobs.recap_ts (v3): the
+               recap messages' ts, space-separated, so a rename edits them in place
+  passages     FTS5 (v4): overlapping windows of each transcript's utterances (transcript_id,
+               team_id, start_ms, speakers, text), BM25-ranked, for follow-ups, /recap ask and
+               /recap search; rebuilt when a transcript is stored, deleted with it
 AUTOINCREMENT because ids travel in Slack buttons: a forgotten job's id never names another job.
 Times are REAL unix seconds.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlite_utils import Database
 from sqlite_utils.db import ForeignKey
+
+from bot.core.retrieval import passages
+from bot.core.transcript import Transcript
 
 JOB_STATES = ("queued", "transcribing", "summarizing", "posted", "failed")
 FINISHED_STATES = ("posted", "failed")
@@ -79,7 +90,36 @@ def _v2_forgotten(db: Database) -> None:
                                  not_null=["created_at"])
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1_tables, _v2_forgotten]
+def _v3_speaker_names(db: Database) -> None:
+    db.table("speaker_names").create(
+        {"team_id": str, "transcript_id": str, "label": str, "name": str, "channel": str,
+         "created_at": float},
+        pk=("team_id", "transcript_id", "label"), not_null=["name", "created_at"],
+    )
+    db.table("speaker_names").create_index(["team_id", "channel"])
+    db.execute("ALTER TABLE jobs ADD COLUMN recap_ts TEXT")
+
+
+def _v4_passages(db: Database) -> None:
+    db.execute("CREATE VIRTUAL TABLE passages USING fts5(transcript_id UNINDEXED, "
+                "team_id UNINDEXED, start_ms UNINDEXED, speakers UNINDEXED, text, "
+                "tokenize = 'unicode61 remove_diacritics 2')")
+    for row in db.query("SELECT id, team_id, data FROM transcripts"):
+        index_transcript(db, row["team_id"], Transcript.from_dict(json.loads(row["data"])))
+
+
+def index_transcript(db: Database, team_id: str, transcript: Transcript) -> None:
+    """The transcript's passages in the full-text index, replacing any it had."""
+    db.execute("DELETE FROM passages WHERE transcript_id = ?", [transcript.id])
+    db.conn.executemany(
+        "INSERT INTO passages (transcript_id, team_id, start_ms, speakers, text) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [(p.transcript_id, team_id, p.start_ms, " ".join(p.speakers), p.text)
+         for p in passages(transcript.id, transcript.utterances)])
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1_tables, _v2_forgotten, _v3_speaker_names,
+                                                _v4_passages]
 
 
 @contextmanager

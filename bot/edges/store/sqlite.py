@@ -17,6 +17,7 @@ import asyncio
 import functools
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +27,7 @@ from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
 from bot.core.recap import Recap
+from bot.core.retrieval import Passage
 from bot.core.transcript import Transcript
 from bot.edges.store.rows import (
     Job,
@@ -38,10 +40,21 @@ from bot.edges.store.rows import (
     thread_key,
     upsert,
 )
-from bot.edges.store.schema import FINISHED_STATES, immediate, migrate
+from bot.edges.store.schema import FINISHED_STATES, immediate, index_transcript, migrate
 
 BUSY_TIMEOUT_MS = 5000
 SEEN_TTL_S = 7 * 24 * 3600
+SEEN_PURGE_EVERY_S = 600.0
+
+
+def _settle(future: asyncio.Future[bool], value: bool | None, error: Exception | None) -> None:
+    """Resolve a mark_seen caller's future on its loop (a cancelled caller is left alone)."""
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(bool(value))
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -70,6 +83,9 @@ class Store:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
         self._db: Database
         self._closed = False
+        self._seen_lock = threading.Lock()
+        self._seen_batch: list[tuple[str, asyncio.Future[bool]]] = []
+        self._seen_purged = 0.0
 
     @classmethod
     async def open(cls, path: str) -> Store:
@@ -127,6 +143,7 @@ class Store:
             upsert(self._db, "recordings", "source_key", {
                 "source_key": source_key, "team_id": team_id, "name": name,
                 "transcript_id": transcript.id, "created_at": now})
+            index_transcript(self._db, team_id, transcript)
 
     @_on_worker
     def link_recording(self, source_key: str, team_id: str, name: str,
@@ -136,6 +153,12 @@ class Store:
         upsert(self._db, "recordings", "source_key", {
             "source_key": source_key, "team_id": team_id, "name": name,
             "transcript_id": transcript_id, "created_at": time.time()})
+
+    @_on_worker
+    def unlink_recording(self, source_key: str, transcript_id: str) -> None:
+        """Drop the source's link to `transcript_id` (one that failed), if it still holds it."""
+        self._db.table("recordings").delete_where(
+            "source_key = ? AND transcript_id = ?", [source_key, transcript_id])
 
     @_on_worker
     def find_transcript_id(self, source_key: str) -> str | None:
@@ -153,9 +176,14 @@ class Store:
     @_on_worker
     def save_recap(self, cache_key: str, *, transcript_id: str, team_id: str, style: str,
                    recap: Recap) -> int:
-        """Store (or replace, keeping its id) the recap for this cache key; returns its id."""
+        """Store (or replace, keeping its id) the recap for this cache key; returns its id.
+
+        LookupError when the transcript is gone (forgotten while this recap was being made):
+        checked in the same transaction, so no recap outlives the transcript it quotes."""
         judge = json.dumps(recap.judge) if recap.judge is not None else None
         with immediate(self._db):
+            if first_row(self._db, "transcripts", "id = ?", [transcript_id], select="id") is None:
+                raise LookupError(f"no transcript {transcript_id}")
             upsert(self._db, "recaps", "cache_key", {
                 "cache_key": cache_key, "transcript_id": transcript_id, "team_id": team_id,
                 "style": style, "data": json.dumps(recap.to_dict()), "judge": judge,
@@ -264,13 +292,102 @@ class Store:
             [team_id, channel, thread_ts])
         return [(r["question"], r["answer"]) for r in rows]
 
+    async def mark_seen(self, key: str) -> bool:
+        """True the first time a key is seen: Slack's retries and duplicates do nothing.
+
+        On the ack path, so it never queues one commit behind another: the keys that arrive
+        while the worker is busy are written together, one INSERT OR IGNORE each in a single
+        transaction (a burst of 50 acks costs a few commits, not 50). Expired keys are purged
+        at most every SEEN_PURGE_EVERY_S, not on every ack.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bool] = loop.create_future()
+        with self._seen_lock:
+            self._seen_batch.append((key, future))
+            start = len(self._seen_batch) == 1
+        if start:
+            try:
+                self._executor.submit(self._write_seen, loop)
+            except RuntimeError:  # closed: nobody will write this batch
+                with self._seen_lock:
+                    self._seen_batch = []
+                raise
+        return await future
+
+    def _write_seen(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the worker: every key queued so far, in one transaction; then answer each caller."""
+        with self._seen_lock:
+            batch, self._seen_batch = self._seen_batch, []
+        try:
+            now = time.time()
+            fresh: list[bool] = []
+            with immediate(self._db):
+                if now - self._seen_purged > SEEN_PURGE_EVERY_S:
+                    self._db.execute("DELETE FROM seen WHERE created_at < ?", [now - SEEN_TTL_S])
+                    self._seen_purged = now
+                for key, _ in batch:
+                    cursor = self._db.execute(
+                        "INSERT OR IGNORE INTO seen (key, created_at) VALUES (?, ?)", [key, now])
+                    fresh.append(cursor.rowcount == 1)
+        except Exception as error:  # every caller hears of it, as from one call each
+            for _, future in batch:
+                loop.call_soon_threadsafe(_settle, future, None, error)
+            return
+        for (_, future), new in zip(batch, fresh, strict=True):
+            loop.call_soon_threadsafe(_settle, future, new, None)
+
+    # search
+
     @_on_worker
-    def mark_seen(self, key: str) -> bool:
-        """True the first time a key is seen: Slack's retries and duplicates do nothing."""
+    def search_passages(self, team_id: str, query: str, *, transcript_id: str | None = None,
+                        channel: str | None = None, limit: int = 20) -> list[Passage]:
+        """The best passages for an FTS5 `query` (bot.core.retrieval.fts_query), best first,
+        within one workspace and either one transcript or one channel's recordings."""
+        where, args = ["passages MATCH ?", "team_id = ?"], [query, team_id]
+        if transcript_id is not None:
+            where.append("transcript_id = ?")
+            args.append(transcript_id)
+        if channel is not None:
+            where.append("transcript_id IN (SELECT transcript_id FROM jobs WHERE team_id = ? "
+                         "AND channel = ? AND transcript_id IS NOT NULL)")
+            args += [team_id, channel]
+        rows = self._db.query(
+            "SELECT transcript_id, start_ms, speakers, text FROM passages WHERE "
+            f"{' AND '.join(where)} ORDER BY bm25(passages) LIMIT ?", [*args, limit])
+        return [Passage(r["transcript_id"], int(r["start_ms"]), tuple(r["speakers"].split()),
+                        r["text"]) for r in rows]
+
+    @_on_worker
+    def recording_of(self, team_id: str, transcript_id: str) -> Job | None:
+        """The first job (so the thread, the name) that recapped this transcript here."""
+        jobs = self._jobs("team_id = ? AND transcript_id = ?", [team_id, transcript_id],
+                          order_by="id")
+        return jobs[0] if jobs else None
+
+    # speaker names
+
+    @_on_worker
+    def set_speaker_names(self, team_id: str, transcript_id: str, channel: str,
+                          names: dict[str, str]) -> None:
         now = time.time()
-        self._db.table("seen").delete_where("created_at < ?", [now - SEEN_TTL_S])
-        seen = self._db.table("seen")
-        return changed(self._db, lambda: seen.insert({"key": key, "created_at": now}, ignore=True))
+        self._db.table("speaker_names").upsert_all(
+            [{"team_id": team_id, "transcript_id": transcript_id, "label": label, "name": name,
+              "channel": channel, "created_at": now} for label, name in names.items()],
+            pk=("team_id", "transcript_id", "label"))
+
+    @_on_worker
+    def speaker_names(self, team_id: str, transcript_id: str) -> dict[str, str]:
+        rows = self._db.table("speaker_names").rows_where(
+            "team_id = ? AND transcript_id = ?", [team_id, transcript_id], select="label, name")
+        return {r["label"]: r["name"] for r in rows}
+
+    @_on_worker
+    def channel_speaker_names(self, team_id: str, channel: str, limit: int = 50) -> list[str]:
+        """Names given in this channel, newest first: candidates for its next recordings."""
+        rows = self._db.query(
+            "SELECT name, MAX(created_at) AS at FROM speaker_names WHERE team_id = ? AND "
+            "channel = ? GROUP BY name ORDER BY at DESC LIMIT ?", [team_id, channel, limit])
+        return [r["name"] for r in rows]
 
     # privacy
 
@@ -291,6 +408,8 @@ class Store:
                 [{"key": thread_key(t['team_id'], t['channel'], t['thread_ts']),
                   "created_at": time.time()} for t in threads], ignore=True)
             for table, column in [("jobs", "transcript_id"), ("recaps", "transcript_id"),
+                                  ("speaker_names", "transcript_id"),
+                                  ("passages", "transcript_id"),
                                   ("recordings", "transcript_id"), ("transcripts", "id")]:
                 self._db.table(table).delete_where(f"{column} = ?", [transcript_id])
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()

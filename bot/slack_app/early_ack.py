@@ -1,0 +1,79 @@
+"""Events API deliveries answered before Bolt runs: an ack that never queues behind the work.
+
+Slack wants its HTTP 200 within 3 s, and when 50 recordings are shared at once every ack used
+to wait for Bolt's whole dispatch of the deliveries ahead of it (parsing, middleware, listener
+matching, the job's first steps) on the one event loop. Here a signed event_callback is
+verified (X-Slack-Signature, as Bolt does: https://api.slack.com/authentication/verifying-
+requests-from-slack), taken once per event_id (the store's batched mark_seen), answered 200
+with an empty body, and only then handed to Bolt in a task of its own, marked in its context
+so the once-per-event middleware does not take it a second time. Anything else (commands,
+clicks, url_verification, a bad signature) goes to Bolt as before, which answers it itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
+
+from bot.deps import Deps
+
+log = logging.getLogger(__name__)
+TAKEN = "recap_taken"  # set in a Bolt request's context: this event was already taken here
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def event_key(body: dict[str, Any]) -> str | None:
+    """The dedupe key of an Events API delivery, or None for anything else."""
+    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+    return f"event:{body.get('team_id')}:{event_id}" if event_id else None
+
+
+def early_ack(app: AsyncApp, deps: Deps, path: str, signing_secret: str,
+              tasks: set[asyncio.Task[Any]]) -> Middleware:
+    """aiohttp middleware for `path`; the dispatches it starts are kept in `tasks` (shutdown)."""
+    verifier = SignatureVerifier(signing_secret)
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.method != "POST" or request.path != path:
+            return await handler(request)
+        raw = await request.read()  # aiohttp keeps it: Bolt's adapter reads it again
+        if b'"event_callback"' not in raw or not verifier.is_valid(
+            raw, request.headers.get("X-Slack-Request-Timestamp"),
+            request.headers.get("X-Slack-Signature"),
+        ):
+            return await handler(request)
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return await handler(request)
+        key = event_key(body) if isinstance(body, dict) else None
+        if key is None:
+            return await handler(request)
+        if await deps.store.mark_seen(key):
+            bolt = AsyncBoltRequest(body=raw.decode("utf-8"), query=request.query_string,
+                                    headers={k.lower(): v for k, v in request.headers.items()},
+                                    context={TAKEN: True})
+            task = asyncio.create_task(_dispatch(app, bolt))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        else:
+            log.info("event %s delivered again; it was already taken", body.get("event_id"))
+        return web.Response(status=200, text="")
+
+    return middleware
+
+
+async def _dispatch(app: AsyncApp, request: AsyncBoltRequest) -> None:
+    response = await app.async_dispatch(request)
+    if response.status >= 400:
+        log.warning("an acknowledged event was refused by Bolt: HTTP %s", response.status)
