@@ -351,7 +351,7 @@ class AssemblyAISim(WebhookSender, SimServer):
         job = Job(str(uuid.uuid4()), params, script, now, now + seconds, now_iso(),
                   speech_model=model or models[0])
         if identification is not None:
-            job.mapping = identify(script.labels(), script.names or {}, identification)
+            job.mapping = identify(script.labels(), script.identities(), identification)
             self.record_identification(job, "transcript", identification, job.mapping)
         self._jobs[job.id] = job
         self.transcriptions += 1

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.sim.samples import UtteranceSpec, sample_utterances
+from bot.sim.samples import SAMPLE_NAMES, UtteranceSpec, sample_utterances
 from bot.sim.speaker_id import config_of, relabel, response_block
 
 DEFAULT_SPEECH_MODEL = "universal-3-pro"
@@ -38,7 +38,13 @@ class Script:
     never_complete: bool = False
     language_code: str | None = None
     names: dict[str, str] | None = None
-    """Each diarized label's true name or role ({"A": "Priya Shah"}), for Speaker Identification."""
+    """Each diarized label's true name or role ({"A": "Priya Shah"}), for Speaker Identification;
+    the sample stand-up's people (Alice, Bob, Carmen) when neither is scripted."""
+
+    def identities(self) -> dict[str, str]:
+        if self.names is not None:
+            return self.names
+        return dict(SAMPLE_NAMES) if self.utterances is None else {}
 
     def turns(self) -> list[UtteranceSpec]:
         return sample_utterances() if self.utterances is None else self.utterances

@@ -5,8 +5,15 @@ the three error shapes) and reads the prompt convention of INTERFACES.md: it ans
 calls with an extractive recap of the `<transcript>` lines (or a merge of `<partials>`), `judge`
 calls with a verdict, and free-text follow-ups with a cited line. Everything is deterministic,
 so tests can assert the map/reduce shape. Misbehaviours of real models and servers are knobs.
+`local = LocalModel()` turns it into a small local model on llama.cpp's server (one request at a
+time, llama.cpp's reply shape, decode time, refusals, rambling inside the JSON, the context
+limit; bot/sim/local_model.py); `serial_tokens_per_second` is a lighter Gateway-shaped variant
+(one at a time, the answer then chatter up to max_tokens). Whatever the mode, `max_tokens`
+holds: a reply is never longer, and a cut reply says `finish_reason: "length"`.
 This module is the server (routes, auth, rate limits, knobs, counters); reading the prompt is
 bot/sim/prompt_reader.py, and writing the answers bot/sim/recapper.py and bot/sim/answerer.py.
+The Gateway's Speech Understanding endpoint (`/v1/understanding`, Speaker Identification on a
+transcript of `assemblyai`, the AssemblyAI simulator) is bot/sim/understanding.py.
 May import: the standard library, aiohttp and bot.sim.
 """
 
@@ -17,19 +24,25 @@ import json
 import math
 import time
 import uuid
-from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from bot.sim import SimServer, json_response
 from bot.sim.answerer import follow_up
+from bot.sim.model_list import gateway_models
 from bot.sim.prompt_reader import fenced, format_of, schema_for, style_of, text_of
+from bot.sim.rate_limit import SlidingWindow
 from bot.sim.recapper import judge, write_recap
+from bot.sim.understanding import TOO_MANY, Understanding, invalid_body
+
+if TYPE_CHECKING:
+    from bot.sim.assemblyai import AssemblyAISim
+    from bot.sim.local_model import LocalModel
 
 __all__ = ["DEFAULT_MODELS", "PLANTED_ITEM", "PLANTED_SENTENCE", "LLMCall", "LLMSim",
-           "estimate_tokens"]
+           "chat_messages", "cut", "estimate_tokens"]
 
 DEFAULT_MODELS = (
     "claude-sonnet-4-5-20250929",
@@ -59,6 +72,19 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(len(text) / 4)
 
 
+def cut(content: str, max_tokens: int) -> tuple[str, str]:
+    """(content, finish_reason): a reply longer than `max_tokens` is cut there, "length"."""
+    if estimate_tokens(content) > max_tokens:
+        return content[: max(0, max_tokens) * 4], "length"
+    return content, "stop"
+
+
+def chat_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The request's messages (a bare `prompt` becomes one user message)."""
+    messages = body.get("messages") or [{"role": "user", "content": str(body.get("prompt"))}]
+    return [m for m in messages if isinstance(m, dict)] if isinstance(messages, list) else []
+
+
 @dataclass
 class LLMCall:
     """One answered chat completion: what was asked, what the sim said, and what it cost."""
@@ -80,10 +106,16 @@ class LLMSim(SimServer):
 
     Knobs are attributes, settable at run time. Counters: `calls`, `input_tokens`,
     `output_tokens` (answered completions only), `rate_limited` (429s sent by `rate_limit`),
-    `completions` (list of LLMCall), plus the base request log.
+    `completions` (list of LLMCall), `received`, `in_flight`, `max_in_flight` (chat requests
+    reaching the handler, open now, most open at once) and `abandoned` (clients that gave up
+    before the answer), plus the base request log. `assemblyai` is the AssemblyAI
+    simulator whose transcripts `/v1/understanding` reads; `understanding` holds that
+    endpoint's rate limit and counters.
     """
 
     api_key: str = "sim-llm-key"
+    assemblyai: AssemblyAISim | None = None
+    local: LocalModel | None = None
     known_models: set[str] | None = None
     unknown_model: bool = False
     require_bearer: bool = False
@@ -113,9 +145,15 @@ class LLMSim(SimServer):
     counts requests that arrived while another was being written."""
     waited_while_busy: int = field(default=0, init=False)
     completions: list[LLMCall] = field(default_factory=list, init=False, repr=False)
+    understanding: Understanding = field(default_factory=Understanding, init=False, repr=False)
     rate_limited: int = field(default=0, init=False)
-    _limit: tuple[int, float] | None = field(default=None, init=False, repr=False)
-    _window: deque[float] = field(default_factory=deque, init=False, repr=False)
+    received: int = field(default=0, init=False)
+    in_flight: int = field(default=0, init=False)
+    max_in_flight: int = field(default=0, init=False)
+    abandoned: int = field(default=0, init=False)
+    _window: SlidingWindow = field(
+        default_factory=lambda: SlidingWindow("llmgw"), init=False, repr=False
+    )
     _malformed_seen: int = field(default=0, init=False, repr=False)
     _serial: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
@@ -133,13 +171,14 @@ class LLMSim(SimServer):
 
     def rate_limit(self, requests: int, period_s: float = 60.0) -> None:
         """Allow `requests` completions per sliding `period_s` window (0 turns the limit off)."""
-        self._limit = (requests, period_s) if requests > 0 else None
-        self._window.clear()
+        self._window.set(requests, period_s)
 
     # -- server plumbing --------------------------------------------------------------------
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_post("/v1/chat/completions", self._chat)
         router.add_get("/v1/models", self._models)
+        router.add_post("/v1/understanding", self._understand)
+        router.add_post("/v1/understanding/validate", self._understand)
 
     def fault_body(self, status: int) -> Any:
         if status == 429:
@@ -157,55 +196,41 @@ class LLMSim(SimServer):
         body = {"error": message, "status": "error", "request_id": str(uuid.uuid4())}
         return json_response(body, 401)
 
-    def _take_slot(self) -> tuple[bool, dict[str, str]]:
-        """Sliding-window limiter; returns (allowed, x-ratelimit-* headers)."""
-        if self._limit is None:
-            return True, {}
-        limit, period = self._limit
-        now = asyncio.get_running_loop().time()
-        while self._window and self._window[0] <= now - period:
-            self._window.popleft()
-        allowed = len(self._window) < limit
-        if allowed:
-            self._window.append(now)
-        reset = max(1, math.ceil(self._window[0] + period - now)) if self._window else 0
-        headers = {
-            "x-ratelimit-limit": str(limit),
-            "x-ratelimit-remaining": str(max(0, limit - len(self._window))),
-            "x-ratelimit-reset": str(reset),
-            "x-ratelimit-service": "llmgw",
-        }
-        if not allowed:
-            headers["retry-after"] = str(reset)
-        return allowed, headers
-
     # -- handlers ---------------------------------------------------------------------------
     async def _models(self, request: web.Request) -> web.Response:
+        if self.local is not None:
+            return json_response(self.local.models_body())
         names = sorted(self.known_models) if self.known_models else list(DEFAULT_MODELS)
-        params = ["max_tokens", "temperature", "stop", "tools"]
-        if not self.reject_json_schema:
-            params.append("response_format")
-        provider = {"id": "sim", "name": "Recap simulator"}
-        data = [
-            {
-                "id": name, "name": name, "description": "Simulated model (deterministic).",
-                "default_parameters": {"temperature": None, "top_p": None},
-                "supported_parameters": params,
-                "top_provider": {"is_moderated": False, "context_length": self.context_length,
-                                 "max_completion_tokens": 64_000},
-                "context_length": self.context_length,
-                "pricing": {"global": {"completions": 0.0, "prompt": 0.0}},
-                "creator": "sim", "retirement_date": 0, "available_regions": ["us", "eu"],
-                "providers": [provider], "default_provider": provider,
-            }
-            for name in names
-        ]
-        return json_response({"data": data})
+        return json_response(gateway_models(names, self.context_length,
+                                            structured=not self.reject_json_schema))
 
-    async def _chat(self, request: web.Request) -> web.Response:
+    async def _understand(self, request: web.Request) -> web.Response:
         if denied := self._unauthorized(request):
             return denied
-        allowed, headers = self._take_slot()
+        return await self.understanding.handle(request, self.assemblyai)
+
+    async def on_stop(self) -> None:
+        if self.local is not None:
+            await self.local.close()
+
+    async def _chat(self, request: web.Request) -> web.Response:
+        self.received += 1
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await self._serve_chat(request)
+        except asyncio.CancelledError:
+            self.abandoned += 1
+            raise
+        finally:
+            self.in_flight -= 1
+
+    async def _serve_chat(self, request: web.Request) -> web.Response:
+        if denied := self._unauthorized(request):
+            return denied
+        if self.local is not None:
+            return await self.local.serve(self, request)
+        allowed, headers = self._window.take(asyncio.get_running_loop().time())
         if not allowed:
             self.rate_limited += 1
             body = {"request_id": str(uuid.uuid4()), "message": _TOO_MANY, "code": 429}
@@ -242,23 +267,20 @@ class LLMSim(SimServer):
             error = {"code": self.reject_json_schema_status, "message": message,
                      "type": "server_error"}
             return json_response({"error": error}, self.reject_json_schema_status)
-        messages = body.get("messages") or [{"role": "user", "content": str(body.get("prompt"))}]
-        messages = [m for m in messages if isinstance(m, dict)]
+        messages = chat_messages(body)
         input_tokens = sum(estimate_tokens(text_of(m)) for m in messages)
         if input_tokens > self.context_length:
             return _invalid(f"prompt is too long: {input_tokens} tokens > {self.context_length}")
-        prompt = "\n".join(text_of(m) for m in messages)
-        style = style_of(prompt)
-        schema = schema_for(fmt, name, messages)
-        content = self._structured(schema, prompt, style) if schema else follow_up(messages)
-        if self.obey and not schema:
-            content = f"{content} {self.obey}"
-        max_tokens = int(body.get("max_tokens") or 1000)
-        finish = "stop"
-        if self.serial_tokens_per_second > 0:  # it writes until max_tokens stops it
-            content, finish = _rambling(content, max_tokens), "length"
-        if estimate_tokens(content) > max_tokens:
-            content, finish = content[: max_tokens * 4], "length"
+        raw_limit = body.get("max_tokens")
+        if raw_limit is not None and (not isinstance(raw_limit, int) or raw_limit < 1):
+            return _invalid("max_tokens must be an integer of at least 1")
+        max_tokens = raw_limit or 1000
+        schema, style, content = self.write_answer(body, messages)
+        rambles = self.serial_tokens_per_second > 0  # it writes until max_tokens stops it
+        if rambles:
+            content = _rambling(content, max_tokens)
+        content, finish = cut(content, max_tokens)
+        finish = "length" if rambles else finish
         output_tokens = estimate_tokens(content)
         self.completions.append(
             LLMCall(body, model, schema, fmt, style, input_tokens, output_tokens, content, finish)
@@ -282,6 +304,19 @@ class LLMSim(SimServer):
             "llm_status_code": 200,
         }
         return json_response(reply)
+
+    def write_answer(
+        self, body: dict[str, Any], messages: list[dict[str, Any]]
+    ) -> tuple[str | None, str | None, str]:
+        """(schema, style, content) of the reply, before any max_tokens cut."""
+        fmt, name = format_of(body)
+        prompt = "\n".join(text_of(m) for m in messages)
+        style = style_of(prompt)
+        schema = schema_for(fmt, name, messages)
+        content = self._structured(schema, prompt, style) if schema else follow_up(messages)
+        if self.obey and not schema:
+            content = f"{content} {self.obey}"
+        return schema, style, content
 
     async def _write_alone(self, tokens: int) -> None:
         """One request at a time; the writing goes on if the client hangs up (shielded)."""
@@ -327,7 +362,7 @@ class LLMSim(SimServer):
         return text
 
 
-_TOO_MANY = "too many requests for this action"
+_TOO_MANY = TOO_MANY
 _RAMBLE = " Let me know if you would like me to expand on any of these points or add more."
 
 
@@ -341,6 +376,4 @@ def _rambling(content: str, max_tokens: int) -> str:
 
 def _invalid(error: str) -> web.Response:
     """The Gateway's observed validation error shape (API-NOTES §2.4, shape 2)."""
-    body = {"code": 400, "message": "invalid request body", "request_id": str(uuid.uuid4()),
-            "metadata": {"errors": [error]}}
-    return json_response(body, 400)
+    return json_response(invalid_body(error), 400)

@@ -15,7 +15,8 @@ import random
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["SAMPLE_AUDIO", "SAMPLE_TRANSCRIPT", "UtteranceSpec", "meeting", "sample_utterances"]
+__all__ = ["SAMPLE_AUDIO", "SAMPLE_NAMES", "SAMPLE_TRANSCRIPT", "UtteranceSpec", "meeting",
+           "meeting_names", "sample_utterances"]
 
 SAMPLE_AUDIO = Path(__file__).parent / "sample-standup.wav"
 SAMPLE_TRANSCRIPT = Path(__file__).parent / "sample-standup.json"
@@ -28,6 +29,10 @@ UtteranceSpec = tuple[str, int, int, str]
 def _sample() -> tuple[UtteranceSpec, ...]:
     data = json.loads(SAMPLE_TRANSCRIPT.read_text(encoding="utf-8"))
     return tuple((u["speaker"], u["start"], u["end"], u["text"]) for u in data["utterances"])
+
+
+SAMPLE_NAMES = {"A": "Alice", "B": "Bob", "C": "Carmen"}
+"""Who each label of the sample stand-up is, for simulated Speaker Identification."""
 
 
 def sample_utterances() -> list[UtteranceSpec]:
@@ -127,6 +132,12 @@ def _fill(rng: random.Random, template: str, subject: Topic, **extra: str) -> st
     return text[0].upper() + text[1:]
 
 
+def meeting_names(speakers: int = 3) -> dict[str, str]:
+    """Who each label of `meeting(..., speakers)` is (the names its turns address)."""
+    labels = [chr(ord("A") + i) for i in range(max(1, min(speakers, 26)))]
+    return {label: _NAMES[i % len(_NAMES)] for i, label in enumerate(labels)}
+
+
 def meeting(minutes: float, speakers: int = 3, seed: int = 0) -> list[UtteranceSpec]:
     """A deterministic meeting of about `minutes` at ~150 words/minute, labels "A", "B", ...
 
@@ -136,7 +147,7 @@ def meeting(minutes: float, speakers: int = 3, seed: int = 0) -> list[UtteranceS
     """
     rng = random.Random(seed)
     labels = [chr(ord("A") + i) for i in range(max(1, min(speakers, 26)))]
-    name = {label: _NAMES[i % len(_NAMES)] for i, label in enumerate(labels)}
+    name = meeting_names(len(labels))
     end_ms = int(minutes * 60_000)
     out: list[UtteranceSpec] = []
     clock = 1_000
