@@ -18,7 +18,7 @@ from bot.core.transcript import Transcript
 from bot.core.transcript_files import parse_transcript_file
 from bot.deps import Deps
 from bot.edges.slack_files import open_download, slack_file_hosts
-from bot.errors import SourceRejected, TranscriptionFailed, TranscriptionTimedOut
+from bot.errors import RecapError, SourceRejected, TranscriptionFailed, TranscriptionTimedOut
 from bot.pipeline.progress import Progress, ProgressFn, quiet
 
 log = logging.getLogger(__name__)
@@ -66,11 +66,21 @@ async def get_transcript(
                 transcript = await _wait(deps, transcript_id, source.duration_ms, fresh=fresh)
             except TranscriptionTimedOut:
                 raise  # still being made: a Retry picks up the same id
-            except TranscriptionFailed:  # ended in error: never a cache hit
+            except TranscriptionFailed:  # ended in error: never a cache hit, never an orphan
                 await deps.store.unlink_recording(source.key, transcript_id)
+                await _delete_quietly(deps, transcript_id)
                 raise
         await deps.store.save_transcript(source.key, team_id, source.name, transcript)
         return transcript, False
+
+
+async def _delete_quietly(deps: Deps, transcript_id: str) -> None:
+    """The failed transcript (and its upload) deleted at AssemblyAI: once unlinked, neither
+    Forget nor retention would find it. Best effort: the failure's sentence matters more."""
+    try:
+        await deps.transcriber.delete(transcript_id)
+    except RecapError as error:
+        log.warning("could not delete failed transcript %s: %s", transcript_id, error)
 
 
 def _length(ms: int) -> str:

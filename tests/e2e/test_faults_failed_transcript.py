@@ -30,6 +30,8 @@ async def test_retry_after_assemblyai_failed_submits_again_and_posts_the_recap(s
     await wait_reaction(stage, thread, "white_check_mark")
 
     assert stage.assemblyai.creates == 2
+    assert [r.path for r in stage.assemblyai.requests if r.method == "DELETE"] == [
+        f"/v2/transcript/{failed_id}"]  # no orphan left at AssemblyAI
     job = row(stage)
     assert job["state"] == "posted" and job["transcript_id"] != failed_id
     assert "Recap ready" in text_of(statuses(stage, thread)[0])
