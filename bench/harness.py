@@ -280,6 +280,7 @@ def machine() -> dict[str, Any]:
     import platform
 
     return {
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],  # other work on the box
         "nproc": os.cpu_count(),
         "cpu": model or platform.processor(),
         "python": platform.python_version(),

@@ -5,8 +5,9 @@ to wait for Bolt's whole dispatch of the deliveries ahead of it (parsing, middle
 matching, the job's first steps) on the one event loop. Here a signed event_callback is
 verified (X-Slack-Signature, as Bolt does: https://api.slack.com/authentication/verifying-
 requests-from-slack), taken once per event_id (the store's batched mark_seen), answered 200
-with an empty body, and only then handed to Bolt in a task of its own, marked in its context
-so the once-per-event middleware does not take it a second time. Anything else (commands,
+with an empty body, and only then handed to Bolt in a task of its own, which waits until no
+other ack is being answered (at most ACK_FIRST_S), marked in its context so the
+once-per-event middleware does not take it a second time. Anything else (commands,
 clicks, url_verification, a bad signature) goes to Bolt as before, which answers it itself.
 """
 
@@ -27,6 +28,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.deps import Deps
 
 log = logging.getLogger(__name__)
+ACK_FIRST_S = 0.1  # the most a taken event waits for the other acks before Bolt runs it
 TAKEN = "recap_taken"  # set in a Bolt request's context: this event was already taken here
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -41,11 +43,19 @@ def early_ack(app: AsyncApp, deps: Deps, path: str, signing_secret: str,
               tasks: set[asyncio.Task[Any]]) -> Middleware:
     """aiohttp middleware for `path`; the dispatches it starts are kept in `tasks` (shutdown)."""
     verifier = SignatureVerifier(signing_secret)
+    acking = _Acking()
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.method != "POST" or request.path != path:
             return await handler(request)
+        acking.enter()
+        try:
+            return await ack(request, handler)
+        finally:
+            acking.leave()
+
+    async def ack(request: web.Request, handler: Handler) -> web.StreamResponse:
         raw = await request.read()  # aiohttp keeps it: Bolt's adapter reads it again
         if b'"event_callback"' not in raw or not verifier.is_valid(
             raw, request.headers.get("X-Slack-Request-Timestamp"),
@@ -63,7 +73,7 @@ def early_ack(app: AsyncApp, deps: Deps, path: str, signing_secret: str,
             bolt = AsyncBoltRequest(body=raw.decode("utf-8"), query=request.query_string,
                                     headers={k.lower(): v for k, v in request.headers.items()},
                                     context={TAKEN: True})
-            task = asyncio.create_task(_dispatch(app, bolt))
+            task = asyncio.create_task(_dispatch(app, bolt, acking))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         else:
@@ -73,7 +83,31 @@ def early_ack(app: AsyncApp, deps: Deps, path: str, signing_secret: str,
     return middleware
 
 
-async def _dispatch(app: AsyncApp, request: AsyncBoltRequest) -> None:
+class _Acking:
+    """How many acks are being answered; `idle` is set while none is."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    def enter(self) -> None:
+        self.count += 1
+        self.idle.clear()
+
+    def leave(self) -> None:
+        self.count -= 1
+        if self.count == 0:
+            self.idle.set()
+
+
+async def _dispatch(app: AsyncApp, request: AsyncBoltRequest, acking: _Acking) -> None:
+    """Bolt's dispatch once no ack is waiting (at most ACK_FIRST_S later): in a burst, the
+    work of the first deliveries must not hold up the acks of the last."""
+    try:
+        await asyncio.wait_for(acking.idle.wait(), timeout=ACK_FIRST_S)
+    except TimeoutError:
+        pass
     response = await app.async_dispatch(request)
     if response.status >= 400:
         log.warning("an acknowledged event was refused by Bolt: HTTP %s", response.status)
