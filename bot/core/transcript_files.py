@@ -90,9 +90,14 @@ def _lines(text: str) -> list[tuple[str | None, int, int, str]]:
     heading: tuple[str, int | None] | None = None
     marker: int | None = None  # Google Meet: an HH:MM:SS line times the turns below it
     ended = 0
+    attendees = False  # Google Meet: "Attendees", then one line listing them, before any speech
     for raw in text.split("\n"):
         line = raw.strip()
-        if not line:
+        if not line or (attendees and not rows):
+            attendees = attendees and not line
+            continue
+        if not rows and line.lower() == "attendees":
+            attendees = True
             continue
         if line.lower().startswith(FOOTERS):
             found_end = _ENDED_RE.match(line)

@@ -161,3 +161,9 @@ def test_a_scheme_link_among_instructions_is_refused_too() -> None:
 def test_words_with_colons_are_not_links() -> None:
     assert parse_command("focus on: budget, hiring", STYLES).error is None
     assert parse_command("topics time 10:30 onwards", STYLES).error is None
+
+
+def test_a_slack_wrapped_link_of_another_scheme_is_refused_and_cannot_ping() -> None:
+    command = parse_command("<ftp://host/x.mp3|<!channel>>", STYLES)
+    assert command.error is not None and command.error.startswith("Recap takes only http(s)")
+    assert "<!channel>" not in command.error

@@ -136,3 +136,13 @@ def test_a_huge_line_of_open_markup_parses_in_linear_time(line: str, name: str) 
     cue = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n" if name != "a.txt" else ""
     utterances = parse_transcript_file(name, cue + line + "\n")
     assert len("".join(u.text for u in utterances)) <= len(line)
+
+
+def test_google_meet_attendees_heading_is_no_speech() -> None:
+    text = ("Weekly sync (2026-05-01 10:00 GMT-7) - Transcript\nAttendees\n"
+            "Alice Chen, Bob Lee, Carol Diaz\nTranscript\n00:00:00\n\n"
+            "Alice Chen: Let's begin.\n00:00:40\n\nBob Lee: Agreed.\n")
+    assert [utterance_line(u) for u in parse_transcript_file("sync.txt", text)] == [
+        "[00:00] Alice Chen: Let's begin.",
+        "[00:40] Bob Lee: Agreed.",
+    ]
