@@ -206,30 +206,27 @@ async def _slack_chunks(
 
 # Above this size, parsing takes long enough (~0.1 s+) to stall other jobs: it runs in a thread.
 BIG_TEXT_BYTES = 1_000_000
-# Transcript files (.vtt/.srt/.txt) have their own, much smaller limit than recordings: a
-# transcript of AssemblyAI's 10-hour maximum is a few MB of text. (To become a setting.)
-MAX_TRANSCRIPT_MB = 20
-MAX_TRANSCRIPT_BYTES = MAX_TRANSCRIPT_MB * 1_048_576
+# Transcript files (.vtt/.srt/.txt) have their own, much smaller limit than recordings
+# (MAX_TRANSCRIPT_MB): a transcript of AssemblyAI's 10-hour maximum is a few MB of text.
 
 
-def _transcript_too_big(name: str) -> SourceRejected:
-    del name  # not echoed: the sentence is shown in Slack as it is
+def _transcript_too_big(limit: int) -> SourceRejected:
     return SourceRejected(
-        f"This transcript file is over the {MAX_TRANSCRIPT_MB} MB limit for transcript files, "
+        f"This transcript file is over the {limit // 1_048_576} MB limit for transcript files, "
         "so Recap did not read it."
     )
 
 
 async def _read_transcript_file(deps: Deps, source: Source) -> Transcript:
-    limit = min(MAX_TRANSCRIPT_BYTES, deps.config.max_file_bytes)
+    limit = min(deps.config.max_transcript_bytes, deps.config.max_file_bytes)
     if source.size is not None and source.size > limit:  # known before a byte is read
-        raise _transcript_too_big(source.name)
+        raise _transcript_too_big(limit)
     if source.kind == "text" and source.text is not None:
         raw = source.text.encode()
         if len(raw) > limit:
-            raise _transcript_too_big(source.name)
+            raise _transcript_too_big(limit)
     elif source.kind == "path" and source.path:
-        raw = await asyncio.to_thread(_read_capped, source.path, limit, source.name)
+        raw = await asyncio.to_thread(_read_capped, source.path, limit)
     else:
         raw = await _read_slack_capped(deps, source, limit)
     if len(raw) > BIG_TEXT_BYTES:
@@ -250,11 +247,11 @@ def _parse_transcript(name: str, raw: bytes) -> Transcript | None:
     return Transcript(id=f"local:{digest}", utterances=tuple(utterances), duration_ms=end)
 
 
-def _read_capped(path: str, limit: int, name: str) -> bytes:
+def _read_capped(path: str, limit: int) -> bytes:
     with open(path, "rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise _transcript_too_big(name)
+        raise _transcript_too_big(limit)
     return data
 
 
@@ -266,7 +263,7 @@ async def _read_slack_capped(deps: Deps, source: Source, limit: int) -> bytes:
         async for chunk in chunks:
             data += chunk
             if len(data) > limit:
-                raise _transcript_too_big(source.name)
+                raise _transcript_too_big(limit)
     finally:
         await chunks.aclose()
     return bytes(data)

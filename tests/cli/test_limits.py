@@ -8,10 +8,10 @@ import random
 from pathlib import Path
 
 from bot.pipeline.summaries import MAX_PARTS
-from bot.pipeline.transcripts import MAX_TRANSCRIPT_MB
 from tests.e2e.cli import recap
 from tests.e2e.people import row, share, statuses, text_of, wait_reaction
 
+MAX_TRANSCRIPT_MB = 2  # the setting, lowered so the test writes a small file
 LIMIT_SENTENCE = f"over the {MAX_TRANSCRIPT_MB} MB limit for transcript files"
 
 
@@ -33,14 +33,14 @@ async def test_a_transcript_file_over_its_limit_is_refused_with_one_sentence(sta
     line = "[00:01] Speaker A: " + "words " * 2000 + "\n"
     big.write_text(line * (MAX_TRANSCRIPT_MB * 1_048_576 // len(line) + 2))
 
-    ran = await recap(stage, "summarize", str(big))
+    ran = await recap(stage, "summarize", str(big), MAX_TRANSCRIPT_MB=str(MAX_TRANSCRIPT_MB))
 
     assert ran.code != 0 and LIMIT_SENTENCE in ran.complaint
     assert stage.llm.requests == [] and stage.assemblyai.requests == []
 
 
 async def test_a_transcript_file_over_its_limit_dropped_in_slack_is_refused_unread(stage):
-    app = await stage.app()
+    app = await stage.app(MAX_TRANSCRIPT_MB=str(MAX_TRANSCRIPT_MB))
     size = MAX_TRANSCRIPT_MB * 1_048_576 + 1
     thread = await share(stage, app, "all-hands.vtt", size=size, mimetype="text/vtt")
     await wait_reaction(stage, thread, "x")
