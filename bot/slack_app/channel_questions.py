@@ -14,10 +14,22 @@ SHOWN = 8
 
 async def channel_ask(deps: Deps, team_id: str, channel: str, user_id: str,
                       question: str) -> None:
+    """`/recap ask`: privately to the asker."""
+    await deps.slack.post_private(channel, user_id,
+                                  await answer_with_sources(deps, team_id, channel, question))
+
+
+async def mention_ask(deps: Deps, team_id: str, channel: str, thread_ts: str | None,
+                      question: str) -> None:
+    """`@Recap QUESTION` outside a recap's thread: in the mention's thread, as it was asked."""
+    await deps.slack.post(channel, await answer_with_sources(deps, team_id, channel, question),
+                          thread_ts=thread_ts, team=team_id)
+
+
+async def answer_with_sources(deps: Deps, team_id: str, channel: str, question: str) -> str:
     answer, used = await ask(deps, team_id, channel, question)
     sources = await _sources(deps, channel, used)
-    text = escape_mrkdwn(answer) + (f"\n\n*Sources*\n{sources}" if sources else "")
-    await deps.slack.post_private(channel, user_id, fit(text, 3000))
+    return fit(escape_mrkdwn(answer) + (f"\n\n*Sources*\n{sources}" if sources else ""), 3000)
 
 
 async def channel_search(deps: Deps, team_id: str, channel: str, user_id: str,

@@ -18,7 +18,7 @@ from bot.core.sources import is_media_url, url_source
 from bot.deps import Deps
 from bot.edges.store import Job
 from bot.errors import SourceRejected
-from bot.slack_app.channel_questions import channel_ask, channel_search
+from bot.slack_app.channel_questions import channel_ask, channel_search, mention_ask
 from bot.slack_app.recap_thread import act_on, follow_up, say
 from bot.slack_app.recordings import Place, share_files, share_link
 from bot.slack_app.runner import Jobs
@@ -76,6 +76,9 @@ async def mention(deps: Deps, jobs: Jobs, text: str, place: Place, *, is_reply: 
         await say(deps, place.channel, place.thread_ts, notices.GONE)
     elif is_reply:
         await _recap_thread_parent(deps, jobs, place, command)
+    elif not has_files and command.instructions and is_addressed(text, mentioned=False):
+        await mention_ask(deps, place.team_id, place.channel, place.thread_ts,
+                          command.instructions)  # a question for the channel's recordings
     elif not has_files:  # a file shared with the mention is recapped by its own event
         await say(deps, place.channel, place.thread_ts,
                   command.error or render.help_text(prompts.STYLES))

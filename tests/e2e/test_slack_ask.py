@@ -11,9 +11,11 @@ from tests.e2e.people import (
     PERSON,
     click,
     command,
+    mention,
     recapped,
     share,
     wait_reaction,
+    wait_replies,
     with_button,
 )
 
@@ -79,3 +81,13 @@ async def test_a_forgotten_recording_is_never_found_again(stage, app):
     await command(stage, app, "search draft legal")
     reply = await private_reply(stage, 1)
     assert reply.text == "Nothing in this channel's recordings answers that."
+
+
+async def test_a_mention_with_a_question_outside_a_recap_thread_asks_the_channel(stage, app):
+    await recapped(stage, app)
+
+    asked = await mention(stage, app, "who sends the draft to legal?")
+    (reply,) = await wait_replies(stage, asked, 1)
+
+    assert "*Sources*" in reply.text and "standup.mp3" in reply.text
+    assert "Recording: standup.mp3" in stage.llm.completions[-1].request["messages"][0]["content"]
