@@ -19,7 +19,11 @@ from tests.e2e.people import (
     wait_reaction,
 )
 
-LOAD = {"LLM_RPM": "1000", "LLM_CONCURRENCY": "16"}
+# Fifty recordings in one channel: Slack would pace their posts at about one a second and their
+# edits and reactions at about 50 a minute (and Recap does, SLACK_*), which is not what these
+# tests are about (tests/e2e/test_slack_rate_limits.py is), so the pace is lifted.
+LOAD = {"LLM_RPM": "1000", "LLM_CONCURRENCY": "16", "SLACK_POST_BURST": "100",
+        "SLACK_TIER3_PER_MIN": "1000", "SLACK_TIER4_PER_MIN": "1000", "SLACK_RATE_PERIOD": "1"}
 
 
 def done(stage, threads: list[str]) -> int:
