@@ -9,12 +9,14 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.core.recap import ActionItem, Recap, Topic
 from bot.core.transcript import Transcript, Utterance
 from bot.edges.store import MIGRATIONS, Job, Store
+from bot.edges.store.postgres import PgStore
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "the purple giraffe quartet rehearses at dawn"
@@ -45,9 +47,13 @@ def recap(tid: str = "tx-1", tldr: str = "Beta ships Friday.") -> Recap:
     )
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = await Store.open(str(tmp_path / "recap.db"))
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """The contract holds on both backends: SQLite in a temp file, PostgreSQL in a fresh DB."""
+    if request.param == "postgres":
+        s: Any = await PgStore.open(request.getfixturevalue("pg_url"))
+    else:
+        s = await Store.open(str(tmp_path / "recap.db"))
     yield s
     await s.close()
 
