@@ -33,6 +33,7 @@ class Config:
     llm_api_key: str | None = field(default=None, repr=False)
     llm_model: str = "claude-sonnet-4-6"
     database_path: str = "recap.db"
+    database_url: str | None = field(default=None, repr=False)
     public_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
     max_file_mb: int = 1024
@@ -98,6 +99,16 @@ def withhold_from_libraries() -> None:
         os.environ.pop(name, None)
 
 
+def _database_url(raw: str | None) -> str | None:
+    """DATABASE_URL: a postgresql:// URL switches the store (and jobs) to PostgreSQL."""
+    if not raw:
+        return None
+    if not raw.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("DATABASE_URL must start with postgresql:// (unset: SQLite at "
+                          "DATABASE_PATH).")
+    return raw
+
+
 def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
     raw = (env.get(name) or "").strip()
     if not raw:
@@ -153,6 +164,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         llm_api_key=get("LLM_API_KEY") or assemblyai_key,
         llm_model=get("LLM_MODEL") or "claude-sonnet-4-6",
         database_path=get("DATABASE_PATH") or "recap.db",
+        database_url=_database_url(get("DATABASE_URL")),
         public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
         webhook_secret=get("WEBHOOK_SECRET"),
         max_file_mb=_int(env, "MAX_FILE_MB", 1024) or 1024,

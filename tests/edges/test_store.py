@@ -353,3 +353,52 @@ def test_the_sqlite_store_implements_the_whole_protocol():
     wanted = {n for n, v in vars(StoreProtocol).items() if inspect.iscoroutinefunction(v)}
     assert len(wanted) > 25
     assert all(inspect.iscoroutinefunction(getattr(Store, name)) for name in wanted)
+
+
+# PostgreSQL-only: what the SQLite-file tests above check, on a server instead of a file.
+
+
+async def test_two_postgres_stores_on_one_database_share_jobs_and_keys(pg_url: str) -> None:
+    """Two pools on one database stand in for two processes (web and worker)."""
+    a, b = await PgStore.open(pg_url), await PgStore.open(pg_url)
+    made = await asyncio.gather(*(s.create_job(dedupe_key="k", team_id="T1", channel="C1")
+                                  for s in [a, b] * 10))
+    assert sum(created for _, created in made) == 1
+    job = made[0][0]
+    wins = await asyncio.gather(*(s.claim_job(job.id, ["queued"], "transcribing")
+                                  for s in [a, b] * 5))
+    assert wins.count(True) == 1
+    seen = await asyncio.gather(*(s.mark_seen("Ev1") for s in [a, b] * 5))
+    assert seen.count(True) == 1
+    assert (await b.get_job(job.id)).state == "transcribing"
+    await a.close()
+    await b.close()
+
+
+async def test_postgres_migrates_once_and_refuses_a_newer_schema(pg_url: str) -> None:
+    from bot.edges.store.postgres_schema import MIGRATIONS as PG_MIGRATIONS
+    from bot.errors import ConfigError
+
+    store = await PgStore.open(pg_url)
+    await store.save_transcript("slack:T1:F1", "T1", "a.mp4", transcript())
+    await store.close()
+    await store.close()  # closing twice is harmless
+    store = await PgStore.open(pg_url)
+    assert await store.get_transcript("tx-1") == transcript()
+    rows = await store._all("SELECT version FROM recap_schema_version")
+    assert rows == [{"version": len(PG_MIGRATIONS)}]
+    await store._all("UPDATE recap_schema_version SET version = version + 1")
+    await store.close()
+
+    with pytest.raises(ConfigError, match="newer than this Recap"):
+        await PgStore.open(pg_url)
+
+
+async def test_a_bad_database_url_fails_without_showing_its_password(pg_url: str) -> None:
+    from bot.errors import ConfigError
+
+    bad = pg_url.replace("postgres@", "postgres:hunter2-secret@").rsplit("/", 1)[0] + "/nope"
+    with pytest.raises(ConfigError) as caught:
+        await PgStore.open(bad)
+    assert "hunter2-secret" not in str(caught.value)
+    assert "nope" in str(caught.value)  # the operator still sees which database

@@ -27,7 +27,7 @@ from bot.edges.store.rows import check_key
 from bot.errors import ConfigError
 
 POOL_MAX = 10
-CONNECT_TIMEOUT_S = 10.0
+CONNECT_TIMEOUT_S = 10
 
 
 def safe_url(url: str) -> str:
@@ -51,17 +51,16 @@ class PgStore(PgRows):
     @classmethod
     async def open(cls, url: str, *, max_size: int = POOL_MAX) -> PgStore:
         """Connect (failing with a ConfigError naming the URL without its password), migrate."""
-        pool = AsyncConnectionPool(url, min_size=1, max_size=max_size, open=False,
-                                   kwargs={"autocommit": True, "row_factory": dict_row})
-        try:
-            await pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
-            async with pool.connection() as conn:
+        try:  # one connection first: a wrong URL fails at once, not after the pool's retries
+            async with await psycopg.AsyncConnection.connect(
+                    url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S) as conn:
                 await migrate(conn)
+            pool = AsyncConnectionPool(url, min_size=1, max_size=max_size, open=False,
+                                       kwargs={"autocommit": True, "row_factory": dict_row})
+            await pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
         except ConfigError:
-            await pool.close()
             raise
         except Exception as exc:  # psycopg's, the pool's time-out: the URL is the cause
-            await pool.close()
             raise ConfigError(f"Cannot use the database at DATABASE_URL ({safe_url(url)}): "
                               f"{type(exc).__name__}.") from None
         return cls(pool, url)

@@ -11,7 +11,10 @@ ConfigError. Times are DOUBLE PRECISION unix seconds.
 
 from __future__ import annotations
 
+from typing import Any
+
 from psycopg import AsyncConnection
+from psycopg.rows import tuple_row
 
 from bot.edges.store.schema import JOB_STATES
 from bot.errors import ConfigError
@@ -50,13 +53,14 @@ MIGRATIONS: list[list[str]] = [_V1, _V2]
 _LOCK_ID = 0x5245434150  # "RECAP": one advisory lock id for migrations
 
 
-async def schema_version(conn: AsyncConnection) -> int:
+async def schema_version(conn: AsyncConnection[Any]) -> int:
     await conn.execute("CREATE TABLE IF NOT EXISTS recap_schema_version (version INTEGER NOT NULL)")
-    row = await (await conn.execute("SELECT version FROM recap_schema_version")).fetchone()
+    cur = conn.cursor(row_factory=tuple_row)
+    row = await (await cur.execute("SELECT version FROM recap_schema_version")).fetchone()
     return int(row[0]) if row else 0
 
 
-async def migrate(conn: AsyncConnection) -> None:
+async def migrate(conn: AsyncConnection[Any]) -> None:
     """Run the migrations this database has not seen; refuse one made by a newer Recap."""
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_ID])
