@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("dir", help="a folder of recordings and/or transcript files")
     evaluate.add_argument("--style", default=prompts.DEFAULT_STYLE, choices=sorted(prompts.STYLES))
     evaluate.add_argument("--json", action="store_true", help="print the rows as JSON")
+    commands.add_parser("migrate", help="bring the database's schema up to date (SQLite or "
+                        "DATABASE_URL's PostgreSQL) and exit")
     doctor = commands.add_parser("doctor", help="check the configuration before going live")
     doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
     demo = commands.add_parser(
@@ -82,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         "eval": _grading,
         "doctor": _doctor,
         "demo": _demo,
+        "migrate": _migrate,
     }
     try:
         return asyncio.run(handlers[args.command](args))
@@ -115,6 +118,18 @@ async def _demo(args: argparse.Namespace) -> int:
     from bot.cli.demo import demo_command
 
     return await demo_command(args)
+
+
+async def _migrate(args: argparse.Namespace) -> int:
+    """Open the configured store (opening migrates; a newer schema is a ConfigError) and close."""
+    from bot.edges.store import open_store
+
+    config = config_module.load()
+    store = await open_store(config.database_path, config.database_url)
+    await store.close()
+    where = "PostgreSQL (DATABASE_URL)" if config.database_url else config.database_path
+    print(f"recap: the database at {where} is up to date")
+    return 0
 
 
 async def _run(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import psycopg
 
+from tests.e2e import cli
 from tests.e2e.people import CHANNEL, deliver, recaps, share, share_event, wait_for_recap
 
 
@@ -39,3 +40,17 @@ async def test_a_doubled_delivery_at_the_other_web_process_makes_one_job(stage, 
     assert len(recaps(stage, ts)) == 1
     assert stage.assemblyai.creates == 1
     assert len(stage.slack.thread(CHANNEL, ts)) == 3  # the file, one status, one recap
+
+
+async def test_recap_migrate_applies_the_schema_and_refuses_a_newer_one(stage, pg_url):
+    ran = await cli.recap(stage, "migrate", DATABASE_URL=pg_url)
+    assert ran.code == 0, ran.err
+    assert "up to date" in ran.out
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("UPDATE recap_schema_version SET version = version + 1")
+
+    secret_url = pg_url.replace("postgres@", "postgres:hunter2-secret@")
+    ran = await cli.recap(stage, "migrate", DATABASE_URL=secret_url)
+    assert ran.code == 1
+    assert "newer than this Recap" in ran.err
+    assert "hunter2-secret" not in ran.out + ran.err
