@@ -34,6 +34,7 @@ class Config:
     llm_model: str = "claude-sonnet-4-6"
     database_path: str = "recap.db"
     database_url: str | None = field(default=None, repr=False)
+    worker_heartbeat: float = 10.0
     public_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
     max_file_mb: int = 1024
@@ -165,6 +166,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         llm_model=get("LLM_MODEL") or "claude-sonnet-4-6",
         database_path=get("DATABASE_PATH") or "recap.db",
         database_url=_database_url(get("DATABASE_URL")),
+        worker_heartbeat=min(max(_float(env, "WORKER_HEARTBEAT", 10.0), 0.2), 300.0),
         public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
         webhook_secret=get("WEBHOOK_SECRET"),
         max_file_mb=_int(env, "MAX_FILE_MB", 1024) or 1024,

@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("dir", help="a folder of recordings and/or transcript files")
     evaluate.add_argument("--style", default=prompts.DEFAULT_STYLE, choices=sorted(prompts.STYLES))
     evaluate.add_argument("--json", action="store_true", help="print the rows as JSON")
+    commands.add_parser("worker", help="with DATABASE_URL: run the jobs `recap run` enqueues")
     commands.add_parser("migrate", help="bring the database's schema up to date (SQLite or "
                         "DATABASE_URL's PostgreSQL) and exit")
     doctor = commands.add_parser("doctor", help="check the configuration before going live")
@@ -85,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         "doctor": _doctor,
         "demo": _demo,
         "migrate": _migrate,
+        "worker": _worker,
     }
     try:
         return asyncio.run(handlers[args.command](args))
@@ -127,9 +129,25 @@ async def _migrate(args: argparse.Namespace) -> int:
     config = config_module.load()
     store = await open_store(config.database_path, config.database_url)
     await store.close()
+    if config.database_url:
+        from bot.slack_app.queue_runner import ensure_queue_schema, queue_app
+
+        async with queue_app(config.database_url).open_async() as queue:
+            await ensure_queue_schema(queue)
     where = "PostgreSQL (DATABASE_URL)" if config.database_url else config.database_path
     print(f"recap: the database at {where} is up to date")
     return 0
+
+
+async def _worker(args: argparse.Namespace) -> int:
+    from bot.errors import ConfigError
+    from bot.slack_app.queue_worker import work
+
+    config = config_module.load()
+    if not config.database_url:
+        raise ConfigError("recap worker needs DATABASE_URL (PostgreSQL); with SQLite, "
+                          "`recap run` runs the jobs itself.")
+    return await work(config)
 
 
 async def _run(args: argparse.Namespace) -> int:
