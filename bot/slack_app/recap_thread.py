@@ -59,7 +59,8 @@ async def act_on(deps: Deps, jobs: Runner, job: Job, command: RecapCommand, text
                       instructions=command.instructions, request_id=request_id)
 
 
-async def restyle(jobs: Runner, job: Job, *, style: str, instructions: str, request_id: str) -> None:
+async def restyle(jobs: Runner, job: Job, *, style: str, instructions: str,
+                  request_id: str) -> None:
     """A new style of a recording already transcribed: LLM calls only, or none when cached."""
     style = style if style in prompts.STYLES else prompts.DEFAULT_STYLE  # a forged button
     await jobs.submit(
