@@ -123,25 +123,16 @@ async def _demo(args: argparse.Namespace) -> int:
 
 
 async def _migrate(args: argparse.Namespace) -> int:
-    """Open the configured store (opening migrates; a newer schema is a ConfigError) and close."""
-    from bot.edges.store import open_store
+    from bot.worker import migrate
 
-    config = config_module.load()
-    store = await open_store(config.database_path, config.database_url)
-    await store.close()
-    if config.database_url:
-        from bot.slack_app.queue_runner import ensure_queue_schema, queue_app
-
-        async with queue_app(config.database_url).open_async() as queue:
-            await ensure_queue_schema(queue)
-    where = "PostgreSQL (DATABASE_URL)" if config.database_url else config.database_path
+    where = await migrate(config_module.load())
     print(f"recap: the database at {where} is up to date")
     return 0
 
 
 async def _worker(args: argparse.Namespace) -> int:
     from bot.errors import ConfigError
-    from bot.slack_app.queue_worker import work
+    from bot.worker import work
 
     config = config_module.load()
     if not config.database_url:

@@ -1,4 +1,4 @@
-"""`recap worker`: runs the jobs that `recap run` processes enqueue on procrastinate.
+"""`recap worker` (runs the jobs `recap run` enqueues on procrastinate) and `recap migrate`.
 
 One process: the same Deps as `recap run` (store, transcriber, LLM, Slack Web API), a
 procrastinate worker running JOBS_PER_WORKER jobs at once (a job mostly waits on AssemblyAI and
@@ -17,6 +17,7 @@ import signal
 
 from bot.config import Config
 from bot.deps import open_deps
+from bot.edges.store import open_store
 from bot.slack_app.queue_runner import ensure_queue_schema, queue_app, retry_stalled
 
 log = logging.getLogger(__name__)
@@ -55,3 +56,15 @@ async def work(config: Config, stop: asyncio.Event | None = None) -> int:
     finally:
         await deps.aclose()
     return 0
+
+
+async def migrate(config: Config) -> str:
+    """`recap migrate`: Recap's schema (SQLite or PostgreSQL) and, with DATABASE_URL,
+    procrastinate's; returns where. A newer schema than this Recap's is a ConfigError."""
+    store = await open_store(config.database_path, config.database_url)
+    await store.close()
+    if not config.database_url:
+        return config.database_path
+    async with queue_app(config.database_url).open_async() as queue:
+        await ensure_queue_schema(queue)
+    return "PostgreSQL (DATABASE_URL)"
