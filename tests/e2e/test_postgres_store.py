@@ -4,9 +4,19 @@ on one database taking a doubled Slack delivery once."""
 from __future__ import annotations
 
 import psycopg
+import pytest
 
 from tests.e2e import cli
 from tests.e2e.people import CHANNEL, deliver, recaps, share, share_event, wait_for_recap
+from tests.e2e.workers import start_worker, stop
+
+
+@pytest.fixture
+async def worker(stage, pg_url):
+    """With DATABASE_URL `recap run` only enqueues: one `recap worker` runs the jobs."""
+    proc = await start_worker(stage, pg_url, "worker")
+    yield proc
+    await stop(proc)
 
 
 def jobs(url: str) -> list[tuple[str, str]]:
@@ -15,7 +25,7 @@ def jobs(url: str) -> list[tuple[str, str]]:
             "SELECT thread_ts, state FROM jobs ORDER BY id").fetchall()]
 
 
-async def test_a_recording_is_recapped_with_everything_stored_in_postgres(stage, pg_url):
+async def test_a_recording_is_recapped_with_everything_stored_in_postgres(stage, pg_url, worker):
     app = await stage.app(DATABASE_URL=pg_url)
     ts = await share(stage, app)
     await wait_for_recap(stage, ts)
@@ -26,7 +36,7 @@ async def test_a_recording_is_recapped_with_everything_stored_in_postgres(stage,
     assert stage.slack.violations == []
 
 
-async def test_a_doubled_delivery_at_the_other_web_process_makes_one_job(stage, pg_url):
+async def test_a_doubled_delivery_at_the_other_web_process_makes_one_job(stage, pg_url, worker):
     first = await stage.app(DATABASE_URL=pg_url)
     second = await stage.app(DATABASE_URL=pg_url)
     envelope = share_event(stage)
