@@ -32,6 +32,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "LLM_TIMEOUT": (0.01, 3600), "RETRY_BACKOFF": (0.001, 600),
     "SLACK_TIER3_PER_MIN": (1, 1000), "SLACK_TIER4_PER_MIN": (1, 1000),
     "SLACK_POST_BURST": (1, 100), "SLACK_RATE_PERIOD": (0.001, 3600),
+    "WORKER_HEARTBEAT": (0.2, 300),
 }
 WHOLE = {"PORT": "a whole number", "MAX_FILE_MB": "a whole number of MiB",
          "MAX_TRANSCRIPT_MB": "a whole number of MiB", "RETENTION_DAYS": "a whole number of days",
@@ -57,6 +58,8 @@ class Config:
     llm_api_key: str | None = field(default=None, repr=False)
     llm_model: str = "claude-sonnet-4-6"
     database_path: str = "recap.db"
+    database_url: str | None = field(default=None, repr=False)
+    worker_heartbeat: float = 10.0
     public_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
     max_file_mb: int = 1024
@@ -158,6 +161,16 @@ def _out_of_bounds(name: str, raw: str) -> ConfigError:
     return ConfigError(f"{name} must be {what} from {low:g} to {high:g}{got}{hint}.")
 
 
+def _database_url(raw: str | None) -> str | None:
+    """DATABASE_URL: a postgresql:// URL switches the store (and jobs) to PostgreSQL."""
+    if not raw:
+        return None
+    if not raw.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("DATABASE_URL must start with postgresql:// (unset: SQLite at "
+                          "DATABASE_PATH).")
+    return raw
+
+
 def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
     raw = (env.get(name) or "").strip()
     if not raw:
@@ -223,6 +236,8 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         llm_api_key=llm_key,
         llm_model=get("LLM_MODEL") or "claude-sonnet-4-6",
         database_path=get("DATABASE_PATH") or "recap.db",
+        database_url=_database_url(get("DATABASE_URL")),
+        worker_heartbeat=_float(env, "WORKER_HEARTBEAT", 10.0),
         public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
         webhook_secret=get("WEBHOOK_SECRET"),
         max_file_mb=_int(env, "MAX_FILE_MB", 1024) or 1024,

@@ -17,7 +17,7 @@ from bot.config import Config
 from bot.edges.llm import LLM
 from bot.edges.slack_api import SlackAPI
 from bot.edges.slack_limits import Tiers
-from bot.edges.store import Store, StoreProtocol
+from bot.edges.store import StoreProtocol, open_store
 from bot.edges.transcriber import Transcriber
 from bot.errors import ConfigError
 
@@ -89,7 +89,7 @@ def slack_api(config: Config) -> SlackAPI:
 
 async def open_deps(config: Config, *, slack: bool = False) -> Deps:
     """Open every client the configuration allows; `slack=True` also builds the Web API client."""
-    store = await Store.open(config.database_path)
+    store = await open_store(config.database_path, config.database_url)
     secret = config.webhook_secret or await store.get_meta("webhook_secret")
     if not secret:
         secret = secrets.token_urlsafe(32)

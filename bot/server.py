@@ -30,7 +30,7 @@ from bot.pipeline import forget_transcript
 from bot.slack_app.app import create_app
 from bot.slack_app.early_ack import TAKEN, early_ack, event_key
 from bot.slack_app.job_steps import run_job
-from bot.slack_app.runner import Jobs
+from bot.slack_app.runner import Jobs, Runner
 from bot.webhook import DEPS, handle_webhook
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,13 @@ async def serve(
         except (NotImplementedError, RuntimeError):  # not the main thread (the demo, tests)
             pass
     deps = await open_deps(config, slack=True)
-    jobs = Jobs(deps, run_job)
+    jobs: Runner = Jobs(deps, run_job)
+    if config.database_url:  # past one machine: enqueue; `recap worker` processes run them
+        from bot.slack_app.queue_runner import QueueRunner, ensure_queue_schema, queue_app
+
+        queue = await queue_app(config.database_url).open_async()
+        await ensure_queue_schema(queue)
+        jobs = QueueRunner(deps, queue)
     app = create_app(deps, jobs)
     app.middleware(once_per_event(deps))
     web_app = _web_app(app, deps, config)

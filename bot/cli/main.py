@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("dir", help="a folder of recordings and/or transcript files")
     evaluate.add_argument("--style", default=prompts.DEFAULT_STYLE, choices=sorted(prompts.STYLES))
     evaluate.add_argument("--json", action="store_true", help="print the rows as JSON")
+    commands.add_parser("worker", help="with DATABASE_URL: run the jobs `recap run` enqueues")
+    commands.add_parser("migrate", help="bring the database's schema up to date (SQLite or "
+                        "DATABASE_URL's PostgreSQL) and exit")
     doctor = commands.add_parser("doctor", help="check the configuration before going live")
     doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
     demo = commands.add_parser(
@@ -82,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         "eval": _grading,
         "doctor": _doctor,
         "demo": _demo,
+        "migrate": _migrate,
+        "worker": _worker,
     }
     try:
         return asyncio.run(handlers[args.command](args))
@@ -115,6 +120,25 @@ async def _demo(args: argparse.Namespace) -> int:
     from bot.cli.demo import demo_command
 
     return await demo_command(args)
+
+
+async def _migrate(args: argparse.Namespace) -> int:
+    from bot.worker import migrate
+
+    where = await migrate(config_module.load())
+    print(f"recap: the database at {where} is up to date")
+    return 0
+
+
+async def _worker(args: argparse.Namespace) -> int:
+    from bot.errors import ConfigError
+    from bot.worker import work
+
+    config = config_module.load()
+    if not config.database_url:
+        raise ConfigError("recap worker needs DATABASE_URL (PostgreSQL); with SQLite, "
+                          "`recap run` runs the jobs itself.")
+    return await work(config)
 
 
 async def _run(args: argparse.Namespace) -> int:

@@ -14,12 +14,12 @@ from bot.core import notices
 from bot.deps import Deps
 from bot.errors import RecapError, SlackRefused
 from bot.slack_app import listeners
-from bot.slack_app.runner import Jobs
+from bot.slack_app.runner import Runner
 
 log = logging.getLogger(__name__)
 
 
-def create_app(deps: Deps, jobs: Jobs) -> AsyncApp:
+def create_app(deps: Deps, jobs: Runner) -> AsyncApp:
     """The Slack app; Bolt gets the Slack edge's client, so SLACK_API_URL redirects every call."""
     withhold_from_libraries()  # bolt would read SLACK_BOT_TOKEN again, and warn it is unused
     app = AsyncApp(

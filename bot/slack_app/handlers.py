@@ -21,7 +21,7 @@ from bot.errors import SourceRejected
 from bot.slack_app.channel_questions import channel_ask, channel_search, mention_ask
 from bot.slack_app.recap_thread import act_on, follow_up, say
 from bot.slack_app.recordings import Place, share_files, share_link
-from bot.slack_app.runner import Jobs
+from bot.slack_app.runner import Runner
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Reply:
     then: Callable[[], Awaitable[Any]] | None = None
 
 
-async def message(deps: Deps, jobs: Jobs, text: str, place: Place, *, is_reply: bool) -> None:
+async def message(deps: Deps, jobs: Runner, text: str, place: Place, *, is_reply: bool) -> None:
     """A person's message: in a recap's thread a question or a request (chatter is left
     alone); elsewhere a media link to recap."""
     if is_reply:
@@ -53,7 +53,7 @@ async def message(deps: Deps, jobs: Jobs, text: str, place: Place, *, is_reply: 
         await share_link(deps, jobs, url, place)
 
 
-async def mention(deps: Deps, jobs: Jobs, text: str, place: Place, *, is_reply: bool,
+async def mention(deps: Deps, jobs: Runner, text: str, place: Place, *, is_reply: bool,
                   has_files: bool) -> None:
     """`@Recap ...`: a link to recap, a verb or question for the thread's recap, or the
     recording in the message the thread hangs under."""
@@ -84,7 +84,7 @@ async def mention(deps: Deps, jobs: Jobs, text: str, place: Place, *, is_reply: 
                   command.error or render.help_text(prompts.STYLES))
 
 
-async def _recap_thread_parent(deps: Deps, jobs: Jobs, place: Place,
+async def _recap_thread_parent(deps: Deps, jobs: Runner, place: Place,
                                command: RecapCommand) -> None:
     """`@Recap` in the thread of a message holding a recording (a file or a link)."""
     parent = await deps.slack.thread_parent(place.channel, place.thread_ts)
@@ -101,7 +101,7 @@ async def _recap_thread_parent(deps: Deps, jobs: Jobs, place: Place,
         await say(deps, place.channel, place.thread_ts, notices.NO_RECORDING_HERE)
 
 
-async def command(deps: Deps, jobs: Jobs, text: str, *, team_id: str, channel: str,
+async def command(deps: Deps, jobs: Runner, text: str, *, team_id: str, channel: str,
                   user_id: str, request_id: str) -> Reply:
     """/recap: decided at once (Slack waits 3 s for the ack); the work runs after the ack."""
     parsed = parse_command(text, list(prompts.STYLES))
@@ -126,7 +126,7 @@ async def command(deps: Deps, jobs: Jobs, text: str, *, team_id: str, channel: s
                  partial(act_on, deps, jobs, job, parsed, text, request_id=request_id))
 
 
-async def _new_thread(deps: Deps, jobs: Jobs, parsed: RecapCommand, team_id: str, channel: str,
+async def _new_thread(deps: Deps, jobs: Runner, parsed: RecapCommand, team_id: str, channel: str,
                       user_id: str) -> None:
     """`/recap <link>`: a message of Recap's own to hold the recap's thread."""
     assert parsed.link

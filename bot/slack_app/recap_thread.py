@@ -19,7 +19,7 @@ from bot.deps import Deps
 from bot.edges.store import Job
 from bot.errors import Forgotten, RecapError, SlackRefused
 from bot.pipeline import answer, forget_transcript
-from bot.slack_app.runner import Jobs
+from bot.slack_app.runner import Runner
 
 log = logging.getLogger(__name__)
 QUESTION_WORDS = frozenset(
@@ -40,7 +40,7 @@ def is_question(text: str) -> bool:
     return text.rstrip().endswith("?") or bool(words and words[0] in QUESTION_WORDS)
 
 
-async def act_on(deps: Deps, jobs: Jobs, job: Job, command: RecapCommand, text: str, *,
+async def act_on(deps: Deps, jobs: Runner, job: Job, command: RecapCommand, text: str, *,
                  request_id: str) -> None:
     """`@Recap <text>` in a recap's thread, or `/recap <text> [message link]`, for one recap.
 
@@ -63,7 +63,8 @@ async def act_on(deps: Deps, jobs: Jobs, job: Job, command: RecapCommand, text: 
                       instructions=command.instructions, request_id=request_id)
 
 
-async def restyle(jobs: Jobs, job: Job, *, style: str, instructions: str, request_id: str) -> None:
+async def restyle(jobs: Runner, job: Job, *, style: str, instructions: str,
+                  request_id: str) -> None:
     """A new style of a recording already transcribed: LLM calls only, or none when cached."""
     style = style if style in prompts.STYLES else prompts.DEFAULT_STYLE  # a forged button
     await jobs.submit(

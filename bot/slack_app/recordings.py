@@ -13,7 +13,7 @@ from bot.deps import Deps
 from bot.edges.store import Job
 from bot.errors import SourceRejected
 from bot.slack_app.recap_thread import say
-from bot.slack_app.runner import Jobs
+from bot.slack_app.runner import Runner
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Place:
     user_id: str | None
 
 
-async def share_files(deps: Deps, jobs: Jobs, files: list[dict[str, Any]], place: Place, *,
+async def share_files(deps: Deps, jobs: Runner, files: list[dict[str, Any]], place: Place, *,
                       style: str = prompts.DEFAULT_STYLE, instructions: str = "") -> int:
     """A recap job per recording among `files`; a too-large file gets its sentence in the thread."""
     started = 0
@@ -43,7 +43,7 @@ async def share_files(deps: Deps, jobs: Jobs, files: list[dict[str, Any]], place
     return started
 
 
-async def share_link(deps: Deps, jobs: Jobs, url: str, place: Place, *,
+async def share_link(deps: Deps, jobs: Runner, url: str, place: Place, *,
                      style: str = prompts.DEFAULT_STYLE, instructions: str = "") -> None:
     """A public media link goes to AssemblyAI as it is; Recap never fetches it."""
     try:
@@ -56,7 +56,7 @@ async def share_link(deps: Deps, jobs: Jobs, url: str, place: Place, *,
     await _submit(jobs, key, source, place, style, instructions)
 
 
-async def _submit(jobs: Jobs, key: str, source: Source, place: Place, style: str,
+async def _submit(jobs: Runner, key: str, source: Source, place: Place, style: str,
                   instructions: str) -> Job | None:
     return await jobs.submit(
         dedupe_key=key, source=source, team_id=place.team_id, channel=place.channel,
@@ -64,7 +64,7 @@ async def _submit(jobs: Jobs, key: str, source: Source, place: Place, style: str
         style=style, instructions=instructions)
 
 
-async def file_shared(deps: Deps, jobs: Jobs, team_id: str, channel: str, file_id: str,
+async def file_shared(deps: Deps, jobs: Runner, team_id: str, channel: str, file_id: str,
                       bot_user_id: str | None) -> None:
     """Slack's file_shared event: the file's share names the message to thread under. The
     message/file_share event for the same upload makes the same job key: one job."""

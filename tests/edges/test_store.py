@@ -9,12 +9,14 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.core.recap import ActionItem, Recap, Topic
 from bot.core.transcript import Transcript, Utterance
 from bot.edges.store import MIGRATIONS, Job, Store
+from bot.edges.store.postgres import PgStore
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "the purple giraffe quartet rehearses at dawn"
@@ -45,9 +47,13 @@ def recap(tid: str = "tx-1", tldr: str = "Beta ships Friday.") -> Recap:
     )
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = await Store.open(str(tmp_path / "recap.db"))
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """The contract holds on both backends: SQLite in a temp file, PostgreSQL in a fresh DB."""
+    if request.param == "postgres":
+        s: Any = await PgStore.open(request.getfixturevalue("pg_url"))
+    else:
+        s = await Store.open(str(tmp_path / "recap.db"))
     yield s
     await s.close()
 
@@ -182,8 +188,11 @@ async def test_followups_and_seen_keys(store: Store) -> None:
 
 
 async def test_a_burst_of_seen_keys_is_written_together_and_survives_a_reopen(
-    store: Store, tmp_path
+    tmp_path: Path,
 ) -> None:
+    """SQLite's batching of seen keys (one thread, one transaction per burst), reopened by path;
+    PostgreSQL's are single statements, covered by the contract tests."""
+    store = await Store.open(str(tmp_path / "recap.db"))
     keys = [f"event:T1:Ev{n}" for n in range(200)]
     firsts = await asyncio.gather(*(store.mark_seen(k) for k in keys + keys[:50]))
     assert firsts[:200] == [True] * 200 and firsts[200:] == [False] * 50
@@ -192,6 +201,7 @@ async def test_a_burst_of_seen_keys_is_written_together_and_survives_a_reopen(
         assert await again.mark_seen(keys[0]) is False
         assert await again.mark_seen("event:T1:new") is True
     finally:
+        await store.close()
         await again.close()
 
 
@@ -393,3 +403,52 @@ async def test_search_finds_passages_within_one_workspace_and_channel(store: Sto
 
     await store.forget_transcript("tx-1")
     assert await store.search_passages("T1", query) == []  # forgotten words are never found
+
+
+# PostgreSQL-only: what the SQLite-file tests above check, on a server instead of a file.
+
+
+async def test_two_postgres_stores_on_one_database_share_jobs_and_keys(pg_url: str) -> None:
+    """Two pools on one database stand in for two processes (web and worker)."""
+    a, b = await PgStore.open(pg_url), await PgStore.open(pg_url)
+    made = await asyncio.gather(*(s.create_job(dedupe_key="k", team_id="T1", channel="C1")
+                                  for s in [a, b] * 10))
+    assert sum(created for _, created in made) == 1
+    job = made[0][0]
+    wins = await asyncio.gather(*(s.claim_job(job.id, ["queued"], "transcribing")
+                                  for s in [a, b] * 5))
+    assert wins.count(True) == 1
+    seen = await asyncio.gather(*(s.mark_seen("Ev1") for s in [a, b] * 5))
+    assert seen.count(True) == 1
+    assert (await b.get_job(job.id)).state == "transcribing"
+    await a.close()
+    await b.close()
+
+
+async def test_postgres_migrates_once_and_refuses_a_newer_schema(pg_url: str) -> None:
+    from bot.edges.store.postgres_schema import MIGRATIONS as PG_MIGRATIONS
+    from bot.errors import ConfigError
+
+    store = await PgStore.open(pg_url)
+    await store.save_transcript("slack:T1:F1", "T1", "a.mp4", transcript())
+    await store.close()
+    await store.close()  # closing twice is harmless
+    store = await PgStore.open(pg_url)
+    assert await store.get_transcript("tx-1") == transcript()
+    rows = await store._all("SELECT version FROM recap_schema_version")
+    assert rows == [{"version": len(PG_MIGRATIONS)}]
+    await store._all("UPDATE recap_schema_version SET version = version + 1")
+    await store.close()
+
+    with pytest.raises(ConfigError, match="newer than this Recap"):
+        await PgStore.open(pg_url)
+
+
+async def test_a_bad_database_url_fails_without_showing_its_password(pg_url: str) -> None:
+    from bot.errors import ConfigError
+
+    bad = pg_url.replace("postgres@", "postgres:hunter2-secret@").rsplit("/", 1)[0] + "/nope"
+    with pytest.raises(ConfigError) as caught:
+        await PgStore.open(bad)
+    assert "hunter2-secret" not in str(caught.value)
+    assert "nope" in str(caught.value)  # the operator still sees which database

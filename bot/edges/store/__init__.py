@@ -2,16 +2,18 @@
 
 Layout: schema.py (tables and migrations), rows.py (Job and the row <-> object conversions),
 sqlite.py (Store: the async facade, one worker thread owning the connection), protocol.py
-(StoreProtocol: the interface every backend implements). Callers import from
+(StoreProtocol: the interface every backend implements), postgres*.py (PgStore, with
+DATABASE_URL), factory.py (open_store: which one a Config means). Callers import from
 here: `from bot.edges.store import Store, Job`.
 """
 
 from __future__ import annotations
 
+from bot.edges.store.factory import open_store
 from bot.edges.store.protocol import StoreProtocol
 from bot.edges.store.rows import Job
 from bot.edges.store.schema import FINISHED_STATES, JOB_STATES, MIGRATIONS
 from bot.edges.store.sqlite import BUSY_TIMEOUT_MS, SEEN_TTL_S, Store
 
 __all__ = ["BUSY_TIMEOUT_MS", "FINISHED_STATES", "JOB_STATES", "MIGRATIONS", "SEEN_TTL_S", "Job",
-           "Store", "StoreProtocol"]
+           "Store", "StoreProtocol", "open_store"]
