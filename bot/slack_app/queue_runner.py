@@ -74,8 +74,15 @@ class QueueRunner:
         return job
 
     async def resume(self) -> int:
-        """Enqueue every unfinished job (a row written before a crash had no deferral yet)."""
-        jobs = await self.deps.store.unfinished_jobs()
+        """Enqueue the unfinished jobs the queue does not hold (a row written just before a
+        crash, never deferred). One the queue holds is left alone: a second copy would block
+        the stalled-job sweep's retry of the first (both carry its queueing lock)."""
+        rows = await self.app.connector.execute_query_all_async(
+            "SELECT lock FROM procrastinate_jobs WHERE task_name = %(task)s "
+            "AND status IN ('todo', 'doing')", task=TASK)
+        held = {row["lock"] for row in rows}
+        jobs = [j for j in await self.deps.store.unfinished_jobs()
+                if f"recap-job-{j.id}" not in held]
         for job in jobs:
             await defer(self.app, job.id)
         return len(jobs)
@@ -99,7 +106,10 @@ async def retry_stalled(app: procrastinate.App, stalled_after: float,
         for job in await app.job_manager.get_stalled_jobs(
                 seconds_since_heartbeat=stalled_after, task_name=TASK):
             log.info("retrying job %s of a stalled worker", job.id)
-            await app.job_manager.retry_job(job)
+            try:
+                await app.job_manager.retry_job(job)
+            except Exception:  # one job the sweep cannot put back must not stop the sweep
+                log.warning("could not retry stalled job %s", job.id, exc_info=True)
         try:
             await asyncio.wait_for(stop.wait(), stalled_after / 2)
         except TimeoutError:
