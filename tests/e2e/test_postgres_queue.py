@@ -69,3 +69,19 @@ async def test_a_web_process_starting_later_does_not_enqueue_a_queued_job_again(
         assert queue_states(pg_url) == {"succeeded": 1}
     finally:
         await stop(worker)
+
+
+async def test_the_database_password_is_in_no_log_line(stage, pg_url):
+    secret_url = pg_url.replace("postgres@", "postgres:hunter2-secret@")
+    web = await stage.app(DATABASE_URL=secret_url, LOG_LEVEL="DEBUG")
+    worker = await start_worker(stage, secret_url, "worker-1", LOG_LEVEL="DEBUG")
+    try:
+        ts = await share(stage, web)
+        await stage.slack.wait_for(lambda: job_states(pg_url) == ["posted"], timeout=30)
+        assert len(recaps(stage, ts)) == 1
+    finally:
+        await stop(worker)
+    for name in ("app.log", "worker-1.log"):
+        with open(os.path.join(stage.workdir, name)) as log:
+            text = log.read()
+        assert text and "hunter2-secret" not in text, name
