@@ -21,7 +21,8 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from bot.core.transcript import Transcript
-from bot.edges.store.postgres_rows import PgRows, upsert_sql
+from bot.edges.store.postgres_privacy import upsert_sql
+from bot.edges.store.postgres_rows import PgRows
 from bot.edges.store.postgres_schema import migrate
 from bot.edges.store.rows import check_key
 from bot.errors import ConfigError
