@@ -18,6 +18,7 @@ import logging
 from typing import Any
 
 import procrastinate
+import psycopg
 
 from bot.core.sources import Source
 from bot.deps import Deps
@@ -26,6 +27,7 @@ from bot.slack_app.job_steps import run_job
 
 log = logging.getLogger(__name__)
 TASK = "recap.run_job"
+SCHEMA_LOCK = 0x5245434151  # one advisory lock id for applying the queue's schema
 
 
 def queue_app(database_url: str) -> procrastinate.App:
@@ -39,13 +41,18 @@ def queue_app(database_url: str) -> procrastinate.App:
     return app
 
 
-async def ensure_queue_schema(app: procrastinate.App) -> bool:
-    """Apply procrastinate's schema unless it is there; True if this call applied it."""
-    rows = await app.connector.execute_query_all_async(
-        "SELECT to_regclass('procrastinate_jobs') IS NOT NULL AS present")
-    if rows and rows[0]["present"]:
-        return False
-    await app.schema_manager.apply_schema_async()
+async def ensure_queue_schema(app: procrastinate.App, database_url: str) -> bool:
+    """Apply procrastinate's schema unless it is there; True if this call applied it.
+
+    Web and worker processes start together on a new database: an advisory lock (held for the
+    transaction) makes one of them apply it and the others see it done."""
+    async with await psycopg.AsyncConnection.connect(database_url) as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(%s)", [SCHEMA_LOCK])
+        row = await (await conn.execute(
+            "SELECT to_regclass('procrastinate_jobs') IS NOT NULL")).fetchone()
+        if row and row[0]:
+            return False
+        await conn.execute(app.schema_manager.get_schema())
     return True
 
 
