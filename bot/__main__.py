@@ -47,6 +47,16 @@ class RedactSecrets(logging.Filter):
         return text
 
 
+def url_password(url: str) -> str:
+    """DATABASE_URL's password, redacted like the other secrets."""
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url).password or ""
+    except ValueError:
+        return ""
+
+
 def setup_logging(level: str, secrets: list[str]) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -64,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     level = (os.environ.get("LOG_LEVEL") or "INFO").upper()
     setup_logging(
         level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else "INFO",
-        [os.environ.get(name, "") for name in SECRET_VARIABLES],
+        [os.environ.get(name, "") for name in SECRET_VARIABLES]
+        + [url_password(os.environ.get("DATABASE_URL", ""))],
     )
     from bot.cli.main import main as cli_main
 

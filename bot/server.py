@@ -65,7 +65,7 @@ async def serve(
         from bot.slack_app.queue_runner import QueueRunner, ensure_queue_schema, queue_app
 
         queue = await queue_app(config.database_url).open_async()
-        await ensure_queue_schema(queue)
+        await ensure_queue_schema(queue, config.database_url)
         jobs = QueueRunner(deps, queue)
     app = create_app(deps, jobs)
     app.middleware(once_per_event(deps))

@@ -38,7 +38,7 @@ async def work(config: Config, stop: asyncio.Event | None = None) -> int:
     heartbeat = config.worker_heartbeat
     try:
         async with app.open_async():
-            await ensure_queue_schema(app)
+            await ensure_queue_schema(app, config.database_url)
             worker = asyncio.create_task(app.run_worker_async(
                 concurrency=JOBS_PER_WORKER, install_signal_handlers=False,
                 update_heartbeat_interval=heartbeat,
@@ -66,5 +66,5 @@ async def migrate(config: Config) -> str:
     if not config.database_url:
         return config.database_path
     async with queue_app(config.database_url).open_async() as queue:
-        await ensure_queue_schema(queue)
+        await ensure_queue_schema(queue, config.database_url)
     return "PostgreSQL (DATABASE_URL)"

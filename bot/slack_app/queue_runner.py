@@ -18,6 +18,7 @@ import logging
 from typing import Any
 
 import procrastinate
+import psycopg
 
 from bot.core.sources import Source
 from bot.deps import Deps
@@ -26,6 +27,7 @@ from bot.slack_app.job_steps import run_job
 
 log = logging.getLogger(__name__)
 TASK = "recap.run_job"
+SCHEMA_LOCK = 0x5245434151  # one advisory lock id for applying the queue's schema
 
 
 def queue_app(database_url: str) -> procrastinate.App:
@@ -39,13 +41,18 @@ def queue_app(database_url: str) -> procrastinate.App:
     return app
 
 
-async def ensure_queue_schema(app: procrastinate.App) -> bool:
-    """Apply procrastinate's schema unless it is there; True if this call applied it."""
-    rows = await app.connector.execute_query_all_async(
-        "SELECT to_regclass('procrastinate_jobs') IS NOT NULL AS present")
-    if rows and rows[0]["present"]:
-        return False
-    await app.schema_manager.apply_schema_async()
+async def ensure_queue_schema(app: procrastinate.App, database_url: str) -> bool:
+    """Apply procrastinate's schema unless it is there; True if this call applied it.
+
+    Web and worker processes start together on a new database: an advisory lock (held for the
+    transaction) makes one of them apply it and the others see it done."""
+    async with await psycopg.AsyncConnection.connect(database_url) as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(%s)", [SCHEMA_LOCK])
+        row = await (await conn.execute(
+            "SELECT to_regclass('procrastinate_jobs') IS NOT NULL")).fetchone()
+        if row and row[0]:
+            return False
+        await conn.execute(app.schema_manager.get_schema())
     return True
 
 
@@ -74,8 +81,15 @@ class QueueRunner:
         return job
 
     async def resume(self) -> int:
-        """Enqueue every unfinished job (a row written before a crash had no deferral yet)."""
-        jobs = await self.deps.store.unfinished_jobs()
+        """Enqueue the unfinished jobs the queue does not hold (a row written just before a
+        crash, never deferred). One the queue holds is left alone: a second copy would block
+        the stalled-job sweep's retry of the first (both carry its queueing lock)."""
+        rows = await self.app.connector.execute_query_all_async(
+            "SELECT lock FROM procrastinate_jobs WHERE task_name = %(task)s "
+            "AND status IN ('todo', 'doing')", task=TASK)
+        held = {row["lock"] for row in rows}
+        jobs = [j for j in await self.deps.store.unfinished_jobs()
+                if f"recap-job-{j.id}" not in held]
         for job in jobs:
             await defer(self.app, job.id)
         return len(jobs)
@@ -99,7 +113,10 @@ async def retry_stalled(app: procrastinate.App, stalled_after: float,
         for job in await app.job_manager.get_stalled_jobs(
                 seconds_since_heartbeat=stalled_after, task_name=TASK):
             log.info("retrying job %s of a stalled worker", job.id)
-            await app.job_manager.retry_job(job)
+            try:
+                await app.job_manager.retry_job(job)
+            except Exception:  # one job the sweep cannot put back must not stop the sweep
+                log.warning("could not retry stalled job %s", job.id, exc_info=True)
         try:
             await asyncio.wait_for(stop.wait(), stalled_after / 2)
         except TimeoutError:

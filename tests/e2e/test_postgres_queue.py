@@ -54,3 +54,34 @@ async def test_two_webs_two_workers_and_a_worker_killed_mid_summary(stage, pg_ur
         for proc in (first, second):
             if proc is not None:
                 await stop(proc)
+
+
+async def test_a_web_process_starting_later_does_not_enqueue_a_queued_job_again(stage, pg_url):
+    first = await stage.app(DATABASE_URL=pg_url)
+    ts = await share(stage, first)  # no worker yet: the job waits in the queue
+    await stage.app(DATABASE_URL=pg_url)  # its start resumes unfinished jobs
+    assert queue_states(pg_url) == {"todo": 1}
+
+    worker = await start_worker(stage, pg_url, "worker-1")
+    try:
+        await stage.slack.wait_for(lambda: job_states(pg_url) == ["posted"], timeout=30)
+        assert len(recaps(stage, ts)) == 1
+        assert queue_states(pg_url) == {"succeeded": 1}
+    finally:
+        await stop(worker)
+
+
+async def test_the_database_password_is_in_no_log_line(stage, pg_url):
+    secret_url = pg_url.replace("postgres@", "postgres:hunter2-secret@")
+    web = await stage.app(DATABASE_URL=secret_url, LOG_LEVEL="DEBUG")
+    worker = await start_worker(stage, secret_url, "worker-1", LOG_LEVEL="DEBUG")
+    try:
+        ts = await share(stage, web)
+        await stage.slack.wait_for(lambda: job_states(pg_url) == ["posted"], timeout=30)
+        assert len(recaps(stage, ts)) == 1
+    finally:
+        await stop(worker)
+    for name in ("app.log", "worker-1.log"):
+        with open(os.path.join(stage.workdir, name)) as log:
+            text = log.read()
+        assert text and "hunter2-secret" not in text, name

@@ -14,8 +14,10 @@ from bot.sim.stage import Stage
 HEARTBEAT = "0.5"
 
 
-async def start_worker(stage: Stage, url: str, name: str) -> asyncio.subprocess.Process:
-    env = stage.env(DATABASE_URL=url, WORKER_HEARTBEAT=HEARTBEAT)
+async def start_worker(stage: Stage, url: str, name: str,
+                       **env_overrides: str) -> asyncio.subprocess.Process:
+    """`recap worker` on `url` with a short heartbeat, its output in <workdir>/<name>.log."""
+    env = stage.env(DATABASE_URL=url, WORKER_HEARTBEAT=HEARTBEAT, **env_overrides)
     log = open(os.path.join(stage.workdir, f"{name}.log"), "wb")  # noqa: SIM115
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "worker", env=env, cwd=stage.workdir,

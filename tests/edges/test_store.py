@@ -213,6 +213,12 @@ async def test_meta_and_integrity(store: Store) -> None:
     assert await store.integrity_ok()
 
 
+# SQLite-only from here to the PostgreSQL section: these open the database file itself (its bytes,
+# its WAL, PRAGMA user_version/journal_mode, a writer killed mid-write on it). PostgreSQL has no
+# such file; its equivalents (two pools on one database, migrations once, a newer schema refused)
+# are at the end.
+
+
 async def test_fifty_jobs_update_concurrently_from_two_connections(tmp_path: Path) -> None:
     """Two Stores on one file stand in for two processes: busy_timeout, not errors."""
     path = str(tmp_path / "recap.db")
@@ -364,14 +370,15 @@ async def test_a_process_killed_while_writing_leaves_a_sound_database(tmp_path: 
     await store.close()
 
 
-def test_the_sqlite_store_implements_the_whole_protocol():
+def test_both_stores_implement_the_whole_protocol():
     import inspect
 
     from bot.edges.store import StoreProtocol
 
     wanted = {n for n, v in vars(StoreProtocol).items() if inspect.iscoroutinefunction(v)}
     assert len(wanted) > 25
-    assert all(inspect.iscoroutinefunction(getattr(Store, name)) for name in wanted)
+    for backend in (Store, PgStore):
+        assert all(inspect.iscoroutinefunction(getattr(backend, name)) for name in wanted)
 
 
 async def test_a_recap_is_not_stored_for_a_transcript_forgotten_meanwhile(store: Store) -> None:
@@ -452,3 +459,27 @@ async def test_a_bad_database_url_fails_without_showing_its_password(pg_url: str
         await PgStore.open(bad)
     assert "hunter2-secret" not in str(caught.value)
     assert "nope" in str(caught.value)  # the operator still sees which database
+
+
+async def test_postgres_forget_removes_every_row_that_quotes_the_transcript(pg_url: str) -> None:
+    store = await PgStore.open(pg_url)
+    await store.save_transcript("slack:T1:F1", "T1", "secret.mp4", transcript("tx-1", SECRET))
+    await store.save_transcript("slack:T1:F2", "T1", "other.mp4", transcript("tx-2"))
+    await store.save_recap("k1", transcript_id="tx-1", team_id="T1", style="topics",
+                           recap=recap("tx-1", SECRET))
+    job = await new_job(store, transcript_id="tx-1", instructions=SECRET)
+    await store.add_followup(job.id, "What rehearses?", SECRET)
+
+    assert await store.forget_transcript("tx-1") == ["slack:T1:F1"]
+
+    assert await store.find_transcript("slack:T1:F1") is None
+    assert await store.find_recap("k1") is None
+    assert await store.get_job(job.id) is None and await store.followups(job.id) == []
+    assert await store.is_forgotten("T1", "C1", "1700.1")
+    assert await store.find_transcript("slack:T1:F2") == transcript("tx-2")
+    for table in ("transcripts", "recaps", "jobs", "followups"):
+        rows = await store._all(f"SELECT * FROM {table}")
+        assert SECRET not in repr(rows), table
+    again = await new_job(store, "k-new")
+    assert again.id > job.id  # a forgotten job's id never comes back
+    await store.close()

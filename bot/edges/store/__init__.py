@@ -3,8 +3,9 @@
 Layout: schema.py (tables and migrations), rows.py (Job and the row <-> object conversions),
 sqlite.py (Store: the async facade, one worker thread owning the connection), protocol.py
 (StoreProtocol: the interface every backend implements), postgres*.py (PgStore, with
-DATABASE_URL), factory.py (open_store: which one a Config means). Callers import from
-here: `from bot.edges.store import Store, Job`.
+DATABASE_URL: postgres, postgres_rows, postgres_privacy, postgres_schema), factory.py
+(open_store: which one a Config means). Callers import from here:
+`from bot.edges.store import Store, Job`.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from bot.core.transcript import Transcript
 from bot.edges.store.postgres_more import PgMore, index_transcript
-from bot.edges.store.postgres_rows import upsert_sql
+from bot.edges.store.postgres_privacy import upsert_sql
 from bot.edges.store.postgres_schema import migrate
 from bot.edges.store.rows import check_key
 from bot.errors import ConfigError
