@@ -18,8 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def declared() -> dict[str, Requirement]:
+    """The dependencies, and the `postgres` extra (what DATABASE_URL needs, imported lazily)."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    reqs = [Requirement(line) for line in project["dependencies"]]
+    lines = project["dependencies"] + project["optional-dependencies"]["postgres"]
+    reqs = [Requirement(line) for line in lines]
     return {re.sub(r"[-_.]+", "-", r.name).lower(): r for r in reqs}
 
 
