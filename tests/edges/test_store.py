@@ -255,15 +255,21 @@ async def test_fifty_jobs_update_concurrently_from_two_connections(tmp_path: Pat
     await b.close()
 
 
-async def test_forget_removes_the_text_for_good(tmp_path: Path) -> None:
-    path = tmp_path / "recap.db"
-    store = await Store.open(str(path))
+async def quoting_the_secret(store: Any) -> Job:
+    """tx-1 says SECRET and so do its recap, its job's instructions and a follow-up; tx-2 not."""
     await store.save_transcript("slack:T1:F1", "T1", "secret.mp4", transcript("tx-1", SECRET))
     await store.save_transcript("slack:T1:F2", "T1", "other.mp4", transcript("tx-2"))
     await store.save_recap("k1", transcript_id="tx-1", team_id="T1", style="topics",
                            recap=recap("tx-1", SECRET))
     job = await new_job(store, transcript_id="tx-1", instructions=SECRET)
     await store.add_followup(job.id, "What rehearses?", SECRET)
+    return job
+
+
+async def test_forget_removes_the_text_for_good(tmp_path: Path) -> None:
+    path = tmp_path / "recap.db"
+    store = await Store.open(str(path))
+    job = await quoting_the_secret(store)
     await store.link_recording("url:T1:https://example.com/s.mp3", "T1", "s.mp3", "tx-1")
     with sqlite3.connect(path) as raw:  # as if the process had stopped: all in the main file
         raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -463,12 +469,7 @@ async def test_a_bad_database_url_fails_without_showing_its_password(pg_url: str
 
 async def test_postgres_forget_removes_every_row_that_quotes_the_transcript(pg_url: str) -> None:
     store = await PgStore.open(pg_url)
-    await store.save_transcript("slack:T1:F1", "T1", "secret.mp4", transcript("tx-1", SECRET))
-    await store.save_transcript("slack:T1:F2", "T1", "other.mp4", transcript("tx-2"))
-    await store.save_recap("k1", transcript_id="tx-1", team_id="T1", style="topics",
-                           recap=recap("tx-1", SECRET))
-    job = await new_job(store, transcript_id="tx-1", instructions=SECRET)
-    await store.add_followup(job.id, "What rehearses?", SECRET)
+    job = await quoting_the_secret(store)
 
     assert await store.forget_transcript("tx-1") == ["slack:T1:F1"]
 
