@@ -19,12 +19,13 @@ class Events(Views):
     """People posting, mentioning the bot and sharing files (mixed into SlackSim)."""
 
     def event_envelope(self, event: dict[str, Any]) -> dict[str, Any]:
-        """Wrap an inner event the way the Events API delivers it."""
+        """Wrap an inner event the way the Events API delivers it, for its channel's team."""
         event_id = self._new_id("Ev")
-        return {"token": "sim-verification-token", "team_id": self.team_id,
+        team = self.team_of(str(event.get("channel") or event.get("channel_id") or ""))
+        return {"token": "sim-verification-token", "team_id": team,
                 "api_app_id": self.app_id, "event": event, "type": "event_callback",
                 "event_id": event_id, "event_time": int(time.time()),
-                "authorizations": [{"enterprise_id": None, "team_id": self.team_id,
+                "authorizations": [{"enterprise_id": None, "team_id": team,
                                     "user_id": self.bot_user_id, "is_bot": True,
                                     "is_enterprise_install": False}],
                 "is_ext_shared_channel": False, "event_context": f"4-sim-{event_id}"}
