@@ -96,7 +96,8 @@ class Views(Directory):
 
     def message_json(self, msg: Message) -> dict[str, Any]:
         """The message as the Web API and events show it."""
-        team = self.team_of_user(msg.user, msg.channel) if msg.user else self.team_of(msg.channel)
+        team = self.team_of(msg.channel) if msg.bot_id or not msg.user else self.team_of_user(
+            msg.user, msg.channel)
         d: dict[str, Any] = {"type": "message", "ts": msg.ts, "text": msg.text, "team": team}
         if msg.user:
             d["user"] = msg.user
