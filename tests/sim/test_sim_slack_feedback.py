@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -35,9 +36,9 @@ def client(sim: SlackSim) -> AsyncWebClient:
     return AsyncWebClient(token=sim.bot_token, base_url=sim.api_url)
 
 
-def broken(path: tuple[str | int, ...], value: object) -> dict:
-    block = copy.deepcopy(FEEDBACK)
-    target = block
+def broken(path: tuple[str | int, ...], value: object) -> dict[str, Any]:
+    block: dict[str, Any] = copy.deepcopy(FEEDBACK)
+    target: Any = block
     for key in path[:-1]:
         target = target[key]
     target[path[-1]] = value
