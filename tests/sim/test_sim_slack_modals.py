@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -165,3 +166,34 @@ async def test_the_person_cannot_submit_what_slack_would_not_send(sim, client):
     assert [m.id for m in sim.modals(open_only=True)] == [view_id]
     sim.apply_view_response(view_id, {"response_action": "clear"})
     assert sim.modals(open_only=True) == []
+
+
+async def test_a_modal_round_trip_over_socket_mode(sim, client):
+    app = AsyncApp(client=client, signing_secret=sim.signing_secret)
+
+    @app.command("/recap")
+    async def on_command(ack, body, client):
+        await ack()
+        await client.views_open(trigger_id=body["trigger_id"], view=VIEW)
+
+    @app.view("recap_style")
+    async def on_submit(ack, view):
+        style = view["state"]["values"]["style"]["pick"]["selected_option"]["value"]
+        if style == "detailed":
+            await ack(response_action="errors", errors={"style": "Not today"})
+        else:
+            await ack()
+
+    handler = AsyncSocketModeHandler(app, sim.app_token)
+    await handler.connect_async()
+    try:
+        await sim.socket_send("slash_commands",
+                              sim.command_payload("/recap", "", channel=CHANNEL))
+        modal, = await sim.wait_for(lambda: sim.modals(open_only=True))
+        ack = await sim.socket_submit_view(modal.id, {"style": {"pick": "detailed"}})
+        assert ack["payload"] == {"response_action": "errors", "errors": {"style": "Not today"}}
+        assert modal.is_open and modal.errors == {"style": "Not today"}
+        await sim.socket_submit_view(modal.id, {"style": {"pick": "short"}})
+        assert not modal.is_open and len(modal.submissions) == 2
+    finally:
+        await handler.close_async()

@@ -40,7 +40,6 @@ from aiohttp import ClientSession, ClientTimeout, web
 
 from bot.sim.slack.blocks import blocks_text, check_blocks
 from bot.sim.slack.model import ApiError, Download, Ephemeral, Message, RecordedCall
-from bot.sim.slack.socket_mode import SocketMode
 from bot.sim.slack.submissions import Submissions
 from bot.sim.slack.surfaces import Modal, Stream, StreamPart
 from bot.sim.slack.webapi import WebApi
@@ -68,7 +67,7 @@ __all__ = [
 ]
 
 
-class SlackSim(WebApi, SocketMode, Submissions):
+class SlackSim(WebApi, Submissions):
     """A Slack workspace on 127.0.0.1: `async with SlackSim() as sim`, then `sim.api_url`."""
 
     async def start(self) -> SlackSim:

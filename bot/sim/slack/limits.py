@@ -21,6 +21,7 @@ import math
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.sim.slack.state import Workspace
 
@@ -69,6 +70,18 @@ class Limits(Workspace):
 
     def disable_tiers(self) -> None:
         self.tiers = None
+
+    def _team_for(self, method: str, args: dict[str, Any],
+                  token: str | None) -> tuple[str, str]:
+        """The team a call counts against and the channel it names (a file's first channel for
+        files.info): the channel's team, else the token's."""
+        channel = str(args.get("channel") or args.get("channel_id") or "").split(",")[0]
+        if not channel and method == "files.info":
+            f = self._files.get(str(args.get("file") or ""))
+            channel = next(iter(f.obj.get("channels") or []), "") if f else ""
+        if channel:
+            return self.channel_teams.get(channel, self.team_id), channel
+        return self.bot_tokens.get(str(token), self.team_id), ""
 
     def _over_tier(self, method: str, team: str, channel: str) -> int | None:
         """None when the call may go on; else the Retry-After (s) of its 429."""

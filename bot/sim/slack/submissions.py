@@ -11,7 +11,7 @@ empty (here: ValueError). The app's ack decides what happens next (docs.slack.de
 `response_action` errors (the modal stays open and shows them), update, push, clear, or an
 empty 200 that closes it.
 
-May import: the standard library, bot.sim.slack.people and .modals.
+May import: the standard library, bot.sim.slack.people, .socket_mode and .modals.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 
 from bot.sim.slack.modals import Modals
 from bot.sim.slack.people import People
+from bot.sim.slack.socket_mode import SocketMode
 
 TEXT = {"plain_text_input", "email_text_input", "url_text_input", "number_input"}
 ONE = {"static_select": "selected_option", "external_select": "selected_option",
@@ -34,7 +35,7 @@ MANY = {"multi_static_select": "selected_options", "multi_external_select": "sel
         "multi_channels_select": "selected_channels"}
 
 
-class Submissions(People, Modals):
+class Submissions(People, SocketMode, Modals):
     """Submitting modals (mixed into SlackSim)."""
 
     def view_submission_payload(self, view_id: str, values: dict[str, dict[str, Any]] | None = None,
@@ -67,6 +68,17 @@ class Submissions(People, Modals):
         if status == 200:
             self.apply_view_response(view_id, text)
         return status, text
+
+    async def socket_submit_view(self, view_id: str,
+                                 values: dict[str, dict[str, Any]] | None = None, *,
+                                 user: str | None = None) -> dict[str, Any]:
+        """Press submit with the app on Socket Mode; returns the envelope's ack after applying
+        the response it carries."""
+        payload = self.view_submission_payload(view_id, values, user=user)
+        self.modal(view_id).submissions.append(payload)
+        ack = await self.socket_send("interactive", payload)
+        self.apply_view_response(view_id, ack.get("payload"))
+        return ack
 
     def apply_view_response(self, view_id: str, body: dict[str, Any] | str | None) -> None:
         """What the app's ack to a submission does to the modal (also for Socket Mode acks)."""

@@ -69,9 +69,7 @@ class WebApi(Limits, Streaming, Modals, FileHost):
         token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
         call = RecordedCall(method, request.method, args, token or args.get("token"),
                             request.content_type)
-        channel = self._channel_named(method, args)
-        call.team = self.team_of(channel) if channel else self.bot_tokens.get(
-            str(call.token), self.team_id)
+        call.team, channel = self._team_for(method, args, call.token)
         self._calls.append(call)
         if (fault := await self._misbehave(method, request, call)) is not None:
             return fault
@@ -89,14 +87,6 @@ class WebApi(Limits, Streaming, Modals, FileHost):
         response = json_response(call.response)
         response.headers["x-oauth-scopes"] = self.scopes
         return response
-
-    def _channel_named(self, method: str, args: dict[str, Any]) -> str:
-        """The channel a call names (a file's first channel for files.info), or ""."""
-        channel = str(args.get("channel") or args.get("channel_id") or "")
-        if not channel and method == "files.info":
-            f = self._files.get(str(args.get("file") or ""))
-            channel = next(iter(f.obj.get("channels") or []), "") if f else ""
-        return channel.split(",")[0]
 
     def _check_token(self, method: str, token: str | None) -> None:
         app = method == "apps.connections.open"
