@@ -77,6 +77,9 @@ async def test_a_channel_nobody_registered_holds_the_first_people(sim, client):
     assert members == ["U0ALICE", "U0BOB", "U0RECAP"]
     sim.add_channel("C0QUIET", name="quiet", members=["U0BOB"])
     assert (await client.conversations_members(channel="C0QUIET"))["members"] == ["U0BOB"]
+    sim.add_channel("C0EMPTY", members=[])
+    sim.add_member("U0DAN", "Dan Example", channels=["C0EMPTY"])
+    assert (await client.conversations_members(channel="C0EMPTY"))["members"] == ["U0DAN"]
 
 
 async def test_users_list_pages_through_the_tokens_team(sim, client):

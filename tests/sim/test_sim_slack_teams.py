@@ -17,7 +17,7 @@ async def sim():
     async with SlackSim() as server:
         server.add_team("T0AWAY", name="Away Inc", domain="away-inc")
         server.add_channel(AWAY, name="away-standup", team="T0AWAY")
-        server.add_member("U0AMY", "Amy Away", "amy", channels=[AWAY], team="T0AWAY")
+        server.add_member("U0AMY", "Amy Away", "amy", channels=[AWAY])
         yield server
 
 
@@ -42,7 +42,7 @@ async def test_events_commands_and_clicks_carry_their_channels_team(sim):
     click = sim.click_payload(channel=AWAY, message_ts=posted.ts, action_id="x", value="1",
                               user="U0AMY")
     assert click["team"] == {"id": "T0AWAY", "domain": "away-inc"}
-    assert click["user"]["team_id"] == "T0AWAY"
+    assert click["user"]["team_id"] == sim.users["U0AMY"]["team_id"] == "T0AWAY"
     assert sim.message_json(posted)["bot_profile"]["team_id"] == "T0AWAY"
 
 

@@ -69,15 +69,19 @@ class Directory(Workspace):
                    name: str | None = None, deleted: bool = False, is_bot: bool = False,
                    email: str | None = None, tz: str = "Europe/London") -> dict[str, Any]:
         """A person (or bot) with the profile users.info returns, in `channels` (registered
-        here if new). `display_name` defaults to "" as Slack's does for people who set none."""
-        team = team or self.team_id
+        here if new), of `team` (default: the first channel's). `display_name` defaults to ""
+        as Slack's does for people who set none."""
+        channels = list(channels)
+        team = team or (self.team_of(channels[0]) if channels else self.team_id)
         handle = name or real_name.split(" ")[0].lower() or user_id.lower()
         user = user_object(user_id, handle, real_name, team, is_bot,
                            display_name="" if display_name is None else display_name,
                            deleted=deleted, email=email, tz=tz)
         self.users[user_id] = user
         for channel in channels:
-            members = self.channel_members.get(channel) or self.add_channel(channel)
+            if channel not in self.channel_members:
+                self.add_channel(channel)
+            members = self.channel_members[channel]
             if user_id not in members:
                 members.append(user_id)
         return user
