@@ -89,12 +89,12 @@ class WebApi(Limits, Streaming, Modals, FileHost):
         return response
 
     def _check_token(self, method: str, token: str | None) -> None:
-        app = method == "apps.connections.open"
+        app, bots = method == "apps.connections.open", {self.bot_token, *self.bot_tokens}
         if not token:
             raise ApiError("not_authed")
-        if (token == self.app_token and not app) or (token in self.bot_tokens and app):
+        if (token == self.app_token and not app) or (token in bots and app):
             raise ApiError("not_allowed_token_type")
-        if token != self.app_token and token not in self.bot_tokens:
+        if token != self.app_token and token not in bots:
             raise ApiError("invalid_auth")
 
     def _auth_test(self, team: str) -> dict[str, Any]:
