@@ -66,7 +66,8 @@ async def test_another_team_and_another_method_have_their_own_budget(sim, client
     await client.reactions_add(channel="C1", timestamp=a, name="eyes")
     assert dict(sim.ratelimited) == {("T0SIM", "chat.update"): 1}
     envelope = sim.user_message("C2", "hello")
-    assert envelope["team_id"] == "T0OTHER" and envelope["event"]["team"] == "T0OTHER"
+    assert envelope["team_id"] == "T0OTHER"  # the channel's team; event.team is the author's
+    assert envelope["event"]["team"] == "T0SIM"
 
 
 async def test_post_message_is_per_channel_with_a_short_burst(sim, client):

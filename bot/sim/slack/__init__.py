@@ -12,16 +12,22 @@ side and the client side, so `Workspace` (state.py) holds it and each module add
 side of Slack to it as a mixin:
   wire.py        constants, the request signature, generated file bytes, JSON envelopes
   model.py       Message, Ephemeral, RecordedCall, Download, HostedFile, Fault, ApiError
-  blocks.py      check_blocks (what Slack would refuse) and blocks_text
+  surfaces.py    Trigger, Modal, Stream, StreamPart (the newer surfaces' records)
+  blocks.py      check_blocks (what Slack would refuse, feedback buttons too) and blocks_text
   state.py       Workspace: the data, ids and timestamps, posting as the bot, threads
-  views.py       what tests and the demo read back (calls, messages, files, render, wait_for)
-  faults.py      fail_next / error_next / drop_next / delay
+  directory.py   teams, channels, members; users.info, users.list, conversations.members
+  views.py       what tests and the demo read back (calls, messages, modals, streams, ...)
+  faults.py      fail_next / error_next / drop_next / delay, refuse_blocks, disable_streaming
   chat.py        chat.* and reactions.*, text and block checks, response_url
+  streaming.py   chat.startStream / appendStream / stopStream
+  modals.py      views.open / views.update and the trigger_ids they exchange
+  limits.py      rate-limit tiers per (team, method), off until enable_tiers
   files.py       hosted files, downloads, external uploads
-  webapi.py      the /api/{method} route, tokens, conversations.*, users.info, files.info
+  webapi.py      the /api/{method} route, tokens, team attribution, conversations.*, files.info
   socket_mode.py Socket Mode
   events.py      what people post, mention and share, as Events API envelopes
-  people.py      slash commands, clicks, signed HTTP delivery
+  people.py      slash commands, clicks (feedback buttons too), signed HTTP delivery
+  submissions.py a person submitting a modal (view_submission) and what the ack does
 Callers import from here: `from bot.sim.slack import SlackSim, Message, signature`.
 
 May import: aiohttp, slack_sdk.models (block validation), the standard library and the
@@ -34,8 +40,8 @@ from aiohttp import ClientSession, ClientTimeout, web
 
 from bot.sim.slack.blocks import blocks_text, check_blocks
 from bot.sim.slack.model import ApiError, Download, Ephemeral, Message, RecordedCall
-from bot.sim.slack.people import People
-from bot.sim.slack.socket_mode import SocketMode
+from bot.sim.slack.submissions import Submissions
+from bot.sim.slack.surfaces import Modal, Stream, StreamPart
 from bot.sim.slack.webapi import WebApi
 from bot.sim.slack.wire import (
     APP_ID,
@@ -55,12 +61,13 @@ from bot.sim.slack.wire import (
 
 __all__ = [
     "APP_ID", "BOT_ID", "BOT_USER_ID", "CHUNK", "FILETYPES", "LOGIN_PAGE", "MAGIC", "MAX_BLOCKS",
-    "MAX_TEXT", "MIB", "SCOPES", "ApiError", "Download", "Ephemeral", "Message", "RecordedCall",
-    "SlackSim", "blocks_text", "check_blocks", "patterned", "signature",
+    "MAX_TEXT", "MIB", "SCOPES", "ApiError", "Download", "Ephemeral", "Message", "Modal",
+    "RecordedCall", "SlackSim", "Stream", "StreamPart", "blocks_text", "check_blocks", "patterned",
+    "signature",
 ]
 
 
-class SlackSim(WebApi, SocketMode, People):
+class SlackSim(WebApi, Submissions):
     """A Slack workspace on 127.0.0.1: `async with SlackSim() as sim`, then `sim.api_url`."""
 
     async def start(self) -> SlackSim:

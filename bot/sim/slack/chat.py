@@ -31,7 +31,7 @@ class Chat(Views):
                     raise ApiError("invalid_blocks", errors=["blocks is not JSON"]) from None
             if text is not None and len(str(text)) > MAX_TEXT:
                 raise ApiError("msg_too_long")
-            if blocks is not None and (problems := check_blocks(blocks)):
+            if blocks is not None and (problems := self._block_problems(blocks)):
                 messages = [f"[ERROR] {p}" for p in problems]
                 raise ApiError("invalid_blocks", errors=problems,
                                response_metadata={"messages": messages})
@@ -41,6 +41,9 @@ class Chat(Views):
             self._violation(method, e.body["error"], "; ".join(e.body.get("errors", [])))
             raise
         return (None if text is None else str(text)), blocks
+
+    def _block_problems(self, blocks: Any) -> list[str]:
+        return check_blocks(blocks, refused=self.refused_blocks)
 
     def _message(self, args: dict[str, Any], ts_key: str = "ts") -> Message:
         channel, ts = args.get("channel"), args.get(ts_key)
@@ -137,7 +140,7 @@ class Chat(Views):
             self._violation("response_url", "used_url", "unknown, or more than 5 POSTs")
             return web.Response(status=404, text="used_url", content_type="text/plain")
         ctx["uses"] += 1
-        if body.get("blocks") is not None and (problems := check_blocks(body["blocks"])):
+        if body.get("blocks") is not None and (problems := self._block_problems(body["blocks"])):
             call.status = 400
             self._violation("response_url", "invalid_blocks", "; ".join(problems))
             return web.Response(status=400, text="invalid_blocks", content_type="text/plain")

@@ -19,7 +19,7 @@ class Events(Views):
     """People posting, mentioning the bot and sharing files (mixed into SlackSim)."""
 
     def event_envelope(self, event: dict[str, Any]) -> dict[str, Any]:
-        """Wrap an inner event the way the Events API delivers it."""
+        """Wrap an inner event the way the Events API delivers it, for its channel's team."""
         event_id = self._new_id("Ev")
         team = self.team_of(str(event.get("channel") or event.get("channel_id") or ""))
         return {"token": "sim-verification-token", "team_id": team,

@@ -1,6 +1,7 @@
 """Fault injection for the simulated workspace: the next calls of a method fail, error, drop
 their connection, or wait. Every server route (Web API, downloads, uploads) asks `_misbehave`
-first.
+first. Two switches play a workspace without a newer feature, so the app's fallback can be
+tested: block types it refuses (`invalid_blocks`), and no message streaming.
 
 May import: the standard library, aiohttp, bot.sim.slack.state, .model and .wire.
 """
@@ -35,6 +36,19 @@ class Faults(Workspace):
     def drop_next(self, method: str, times: int = 1) -> None:
         """The next calls of `method` lose their connection without an answer."""
         self._faults.setdefault(method, []).append(Fault("drop", times))
+
+    def refuse_blocks(self, *block_types: str) -> None:
+        """Answer invalid_blocks for these block types (e.g. "context_actions"); none: accept
+        every type again."""
+        self.refused_blocks = set(block_types)
+
+    def disable_streaming(self, error: str | None = "unknown_method") -> None:
+        """chat.startStream / appendStream / stopStream answer `error` (None: work again).
+
+        Which error a workspace without streaming sends is not documented; API-NOTES §3b.3
+        lists unknown_method and not_allowed, so the caller picks.
+        """
+        self.streaming_error = error
 
     def delay(self, method: str, seconds: float) -> None:
         """Every call of `method` waits `seconds` before it is answered (0 clears it)."""

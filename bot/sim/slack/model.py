@@ -16,7 +16,8 @@ from bot.sim.slack.wire import CHUNK
 
 @dataclass
 class RecordedCall:
-    """One HTTP request the app made: a Web API method, an upload, or a response_url POST."""
+    """One HTTP request the app made: a Web API method, an upload, or a response_url POST;
+    `team` is the workspace a Web API call was attributed to (its channel's, else its token's)."""
 
     method: str
     http_method: str
@@ -26,6 +27,7 @@ class RecordedCall:
     status: int = 200
     response: dict[str, Any] | None = None
     at: float = field(default_factory=time.monotonic)
+    team: str = ""
 
     @property
     def ok(self) -> bool:

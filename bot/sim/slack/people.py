@@ -1,5 +1,9 @@
 """The people in the simulated workspace, as the app hears them: slash commands and button
 clicks, and every request (events too) signed and POSTed to the app over HTTP as Slack does.
+Commands and clicks carry the channel's team and a trigger_id views.open can exchange. A click
+on a `feedback_buttons` element sends the action Slack sends for it (docs.slack.dev bolt-js
+reference `FeedbackButtonsAction`): type feedback_buttons, the chosen button's `text` and
+`value`, with the element's action_id and its block's block_id.
 
 May import: the standard library, aiohttp, bot.sim.slack.events and .wire.
 """
@@ -8,7 +12,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,45 +31,48 @@ class People(Events):
     def command_payload(self, command: str, text: str, *, channel: str,
                         user: str = "U0ALICE") -> dict[str, str]:
         """A slash command's fields (form-encoded over HTTP, JSON in Socket Mode)."""
-        return {"token": "sim-verification-token", "team_id": self.team_of(channel),
-                "team_domain": "recap-sim", "channel_id": channel,
+        team = self.team_of(channel)
+        return {"token": "sim-verification-token", "team_id": team,
+                "team_domain": self.domain(team), "channel_id": channel,
                 "channel_name": self.channel_names.get(channel, channel.lower()),
                 "user_id": user, "user_name": self.users.get(user, {}).get("name", user),
                 "command": command, "text": text, "api_app_id": self.app_id,
                 "is_enterprise_install": "false",
                 "response_url": self._response_url_for(channel, user),
-                "trigger_id": f"{self._seq}.{uuid.uuid4().int % 10**12}.sim"}
+                "trigger_id": self._new_trigger(user, team)}
 
     def click_payload(self, *, channel: str, message_ts: str, action_id: str, value: str,
                       user: str = "U0ALICE") -> dict[str, Any]:
-        """A block_actions payload for a button in a stored message."""
+        """A block_actions payload for a button in a stored message; for feedback buttons
+        `value` is the chosen button's value (or "positive" / "negative")."""
         msg = self.find(channel, message_ts)
         if msg is None:
             raise LookupError(f"no message {message_ts} in {channel}")
-        block_id, label = "sim_block", action_id
+        team, name = self.team_of(channel), self.users.get(user, {}).get("name", user)
+        action = {"action_id": action_id, "block_id": "sim_block",
+                  "text": {"type": "plain_text", "text": action_id}, "value": value,
+                  "type": "button", "action_ts": f"{time.time():.6f}"}
         for block in msg.blocks:
             for element in block.get("elements") or []:
                 if isinstance(element, dict) and element.get("action_id") == action_id:
-                    block_id = block.get("block_id", block_id)
-                    label = (element.get("text") or {}).get("text", action_id)
+                    action["block_id"] = block.get("block_id", action["block_id"])
+                    action.update(_pressed(element, value))
         container = {"type": "message", "message_ts": msg.ts, "channel_id": channel,
                      "is_ephemeral": False}
         if msg.is_reply:
             container["thread_ts"] = msg.thread_ts
-        name = self.users.get(user, {}).get("name", user)
         return {"type": "block_actions", "api_app_id": self.app_id,
                 "token": "sim-verification-token", "container": container,
-                "trigger_id": f"{self._seq}.{uuid.uuid4().int % 10**12}.sim",
-                "team": {"id": self.team_of(channel), "domain": "recap-sim"}, "enterprise": None,
+                "trigger_id": self._new_trigger(user, team),
+                "team": {"id": team, "domain": self.domain(team)}, "enterprise": None,
                 "is_enterprise_install": False,
-                "user": {"id": user, "username": name, "name": name, "team_id": self.team_id},
+                "user": {"id": user, "username": name, "name": name,
+                         "team_id": self.team_of_user(user, channel)},
                 "channel": {"id": channel,
                             "name": self.channel_names.get(channel, channel.lower())},
                 "message": self.message_json(msg), "state": {"values": {}},
                 "response_url": self._response_url_for(channel, user, msg.ts),
-                "actions": [{"action_id": action_id, "block_id": block_id,
-                             "text": {"type": "plain_text", "text": label}, "value": value,
-                             "type": "button", "action_ts": f"{time.time():.6f}"}]}
+                "actions": [action]}
 
     async def deliver(self, app_url: str, envelope: dict[str, Any], *,
                       retry_num: int | None = None, retry_reason: str = "http_timeout",
@@ -107,3 +113,15 @@ class People(Events):
         async with self._session.post(url, data=body, headers=headers) as response:
             text = await response.text()
         return response.status, text, time.monotonic() - started
+
+
+def _pressed(element: dict[str, Any], value: str) -> dict[str, Any]:
+    """What the pressed element adds to the action: a button's label, or the chosen one of a
+    feedback_buttons pair (by its value, or by "positive" / "negative")."""
+    if element.get("type") != "feedback_buttons":
+        return {"text": element.get("text") or {"type": "plain_text", "text": value}}
+    pair = {side: element.get(f"{side}_button") or {} for side in ("positive", "negative")}
+    chosen = next((b for b in pair.values() if b.get("value") == value), None) or pair.get(value)
+    if not chosen:
+        raise LookupError(f"feedback button {value!r} is neither value of {element['action_id']}")
+    return {"type": "feedback_buttons", "text": chosen.get("text"), "value": chosen["value"]}

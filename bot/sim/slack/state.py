@@ -3,15 +3,19 @@
 `Workspace` holds everything the server side and the client side share, with the few moves both
 make (new ids and timestamps, storing a message, posting as the bot, finding a file or a thread).
 The other modules of bot.sim.slack add behaviour to it as mixins; SlackSim combines them.
+Several workspaces can share the sim: a channel belongs to a team (`team_of`), and so does
+each member, so one bot token can serve an org-wide install as DESIGN "Security" expects.
 
-May import: the standard library, aiohttp, bot.sim.slack.wire and bot.sim.slack.model.
+May import: the standard library, aiohttp, bot.sim.slack.wire, .model and .surfaces.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import ClientSession, web
@@ -24,6 +28,7 @@ from bot.sim.slack.model import (
     Message,
     RecordedCall,
 )
+from bot.sim.slack.surfaces import Modal, Stream, Trigger
 from bot.sim.slack.wire import APP_ID, BOT_ID, BOT_USER_ID, SCOPES, user_object
 
 
@@ -49,6 +54,14 @@ class Workspace:
         self.socket_acks: list[dict[str, Any]] = []
         self.channel_names: dict[str, str] = {}
         self.channel_teams: dict[str, str] = {}  # a channel of another team (else team_id)
+        self.channel_members: dict[str, list[str]] = {}  # registered channels' member ids
+        self.teams = {team_id: {"id": team_id, "name": "Recap Sim", "domain": "recap-sim"}}
+        self.bot_tokens = {bot_token: team_id}  # each bot token and the team it falls back to
+        self.clock: Callable[[], float] = time.monotonic  # trigger and stream expiry read it
+        self.trigger_ttl = 3.0  # seconds a trigger_id stays exchangeable (views.open docs)
+        self.stream_timeout = 300.0  # idle seconds before a stream leaves the streaming state
+        self.refused_blocks: set[str] = set()  # block types answered with invalid_blocks
+        self.streaming_error: str | None = None  # set: chat.*Stream answer this error
         self.tiers: Any = None  # bot.sim.slack.limits.Tiers once enable_tiers is called
         self.ratelimited: Counter[tuple[str, str]] = Counter()  # 429s per (team, method)
         self.early_retries: list[str] = []  # calls back before their Retry-After
@@ -70,6 +83,9 @@ class Workspace:
         self._delays: dict[str, float] = {}
         self._sockets: list[web.WebSocketResponse] = []
         self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._triggers: dict[str, Trigger] = {}
+        self._modals: dict[str, Modal] = {}
+        self._streams: list[Stream] = []
         self._runner: web.AppRunner | None = None
         self._session: ClientSession | None = None
 
@@ -82,9 +98,12 @@ class Workspace:
         """What SLACK_API_URL / AsyncWebClient(base_url=...) should be."""
         return f"{self.url}/api/"
 
-    def team_of(self, channel: str) -> str:
-        """The team a channel belongs to: its events and Web API calls count there."""
-        return self.channel_teams.get(channel, self.team_id)
+    def _new_trigger(self, user: str, team: str) -> str:
+        """A trigger_id in Slack's "132456.7890123.abcdef" form, exchangeable once by views.open
+        within `trigger_ttl` seconds."""
+        trigger_id = f"{self._seq}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex[:12]}"
+        self._triggers[trigger_id] = Trigger(user, team, self.clock())
+        return trigger_id
 
     def _next_ts(self) -> str:
         self._seq += 1

@@ -2,7 +2,7 @@
 messages, ephemerals and files), to the demo (a channel as text), and to the app (a message as
 the Web API and events show it). `wait_for` polls any of it.
 
-May import: the standard library, bot.sim.slack.state, .model and .blocks.
+May import: the standard library, bot.sim.slack.directory, .state, .model, .surfaces, .blocks.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.sim.slack.blocks import blocks_text
+from bot.sim.slack.directory import Directory
 from bot.sim.slack.model import Ephemeral, Message, RecordedCall
-from bot.sim.slack.state import Workspace
+from bot.sim.slack.surfaces import Modal, Stream
 
 
-class Views(Workspace):
+class Views(Directory):
     """Read-only views of the workspace (mixed into SlackSim)."""
 
     def calls(self, method: str | None = None) -> list[RecordedCall]:
@@ -32,6 +33,27 @@ class Views(Workspace):
     def bot_messages(self, channel: str | None = None) -> list[Message]:
         chans = [channel] if channel else list(self._messages)
         return [m for c in chans for m in self.messages(c) if m.bot_id == self.bot_id]
+
+    def calls_by_team(self, method: str | None = None) -> dict[str, int]:
+        """How many calls (of `method`) each team was attributed."""
+        counts: dict[str, int] = {}
+        for c in self.calls(method):
+            counts[c.team] = counts.get(c.team, 0) + 1
+        return counts
+
+    def modals(self, user: str | None = None, *, open_only: bool = False) -> list[Modal]:
+        """Modals the app opened (and submissions pushed), oldest first."""
+        return [m for m in self._modals.values()
+                if (user is None or m.user == user) and (m.is_open or not open_only)]
+
+    def modal(self, view_id: str) -> Modal:
+        if view_id not in self._modals:
+            raise KeyError(f"no view {view_id} in the sim")
+        return self._modals[view_id]
+
+    def streams(self, channel: str | None = None) -> list[Stream]:
+        """Messages streamed with chat.startStream, oldest first."""
+        return [s for s in self._streams if channel is None or s.channel == channel]
 
     def ephemerals(self, channel: str | None = None) -> list[Ephemeral]:
         return [e for e in self._ephemerals if channel is None or e.channel == channel]
@@ -74,14 +96,15 @@ class Views(Workspace):
 
     def message_json(self, msg: Message) -> dict[str, Any]:
         """The message as the Web API and events show it."""
-        d: dict[str, Any] = {"type": "message", "ts": msg.ts, "text": msg.text,
-                             "team": self.team_of(msg.channel)}
+        team = self.team_of(msg.channel) if msg.bot_id or not msg.user else self.team_of_user(
+            msg.user, msg.channel)
+        d: dict[str, Any] = {"type": "message", "ts": msg.ts, "text": msg.text, "team": team}
         if msg.user:
             d["user"] = msg.user
         if msg.bot_id:
             d["bot_id"], d["app_id"] = msg.bot_id, self.app_id
             d["bot_profile"] = {"id": msg.bot_id, "app_id": self.app_id, "name": "Recap",
-                                "team_id": self.team_id, "deleted": False}
+                                "team_id": team, "deleted": False}
         if msg.subtype:
             d["subtype"] = msg.subtype
         if msg.blocks:

@@ -1,10 +1,13 @@
 """The simulated Web API: one route for every method, with Slack's envelopes, token checks and
-errors, and the reading methods (conversations.*, users.info, files.info, auth.test).
+errors, and the reading methods (conversations.*, files.info, auth.test).
 
-Chat (chat.*, reactions.*) and FileHost (uploads) hold the writing methods; `_handler` names
-every method the sim knows, and anything else is `unknown_method`.
+Chat (chat.*, reactions.*), Streaming (chat.*Stream), Modals (views.*), Directory (users.*,
+conversations.members) and FileHost (uploads) hold the other methods; `_handler` names every
+method the sim knows, and anything else is `unknown_method`. Each call is attributed to a team
+(the channel it names, else its token's) before Limits counts it against that team's tier.
 
-May import: the standard library, aiohttp, bot.sim.slack.chat, .files, .limits, .model, .wire.
+May import: the standard library, aiohttp, bot.sim.slack.chat, .files, .limits, .modals,
+.streaming, .model and .wire.
 """
 
 from __future__ import annotations
@@ -15,19 +18,21 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sim.slack.chat import Chat
 from bot.sim.slack.files import FileHost
 from bot.sim.slack.limits import Limits
+from bot.sim.slack.modals import Modals
 from bot.sim.slack.model import ApiError, Message, RecordedCall
+from bot.sim.slack.streaming import Streaming
 from bot.sim.slack.wire import json_response, truthy
 
 
-class WebApi(Limits, Chat, FileHost):
+class WebApi(Limits, Streaming, Modals, FileHost):
     """Answers /api/{method} (mixed into SlackSim)."""
 
-    def _handler(self, method: str) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
+    def _handler(self, method: str,
+                 team: str) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
         return {
-            "auth.test": self._auth_test,
+            "auth.test": lambda args: self._auth_test(team),
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
             "chat.postEphemeral": self._post_ephemeral,
@@ -39,6 +44,13 @@ class WebApi(Limits, Chat, FileHost):
             "conversations.replies": self._replies,
             "conversations.history": self._history,
             "users.info": self._users_info,
+            "users.list": lambda args: self._users_list(args, team),
+            "conversations.members": self._conversations_members,
+            "views.open": self._views_open,
+            "views.update": self._views_update,
+            "chat.startStream": self._start_stream,
+            "chat.appendStream": self._append_stream,
+            "chat.stopStream": self._stop_stream,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
             "apps.connections.open": self._connections_open,
@@ -57,14 +69,15 @@ class WebApi(Limits, Chat, FileHost):
         token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
         call = RecordedCall(method, request.method, args, token or args.get("token"),
                             request.content_type)
+        call.team, channel = self._team_for(method, args, call.token)
         self._calls.append(call)
         if (fault := await self._misbehave(method, request, call)) is not None:
             return fault
-        if (retry_after := self._over_tier(method, args)) is not None:
+        if (retry_after := self._over_tier(method, call.team, channel)) is not None:
             call.status, call.response = 429, {"ok": False, "error": "ratelimited"}
             return json_response(call.response, 429, **{"Retry-After": str(retry_after)})
         try:
-            handler = self._handler(method)
+            handler = self._handler(method, call.team)
             if handler is None:
                 raise ApiError("unknown_method")
             self._check_token(method, call.token)
@@ -76,17 +89,18 @@ class WebApi(Limits, Chat, FileHost):
         return response
 
     def _check_token(self, method: str, token: str | None) -> None:
-        wanted = self.app_token if method == "apps.connections.open" else self.bot_token
+        app, bots = method == "apps.connections.open", {self.bot_token, *self.bot_tokens}
         if not token:
             raise ApiError("not_authed")
-        if token in (self.app_token, self.bot_token) and token != wanted:
+        if (token == self.app_token and not app) or (token in bots and app):
             raise ApiError("not_allowed_token_type")
-        if token != wanted:
+        if token != self.app_token and token not in bots:
             raise ApiError("invalid_auth")
 
-    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": f"{self.url}/", "team": "Recap Sim", "user": "recap",
-                "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id,
+    def _auth_test(self, team: str) -> dict[str, Any]:
+        name = self.teams.get(team, {}).get("name", team)
+        return {"ok": True, "url": f"{self.url}/", "team": name, "user": "recap",
+                "team_id": team, "user_id": self.bot_user_id, "bot_id": self.bot_id,
                 "is_enterprise_install": False}
 
     def _files_info(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -138,12 +152,6 @@ class WebApi(Limits, Chat, FileHost):
         top = [m for m in self.messages(channel)
                if (not m.is_reply or m.subtype == "thread_broadcast") and within(float(m.ts))]
         return self._page(top[::-1], args, 100)
-
-    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        user = self.users.get(str(args.get("user") or ""))
-        if user is None:
-            raise ApiError("user_not_found")
-        return {"ok": True, "user": user}
 
     def _connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link?ticket={uuid.uuid4()}"}

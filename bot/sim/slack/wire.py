@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import random
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -85,9 +86,34 @@ def channel_type(channel: str) -> str:
     return {"D": "im", "G": "group"}.get(channel[:1], "channel")
 
 
-def user_object(user_id: str, name: str, real_name: str, team_id: str,
-                is_bot: bool = False) -> dict[str, Any]:
-    """A users.info `user`, as the fixtures show one."""
-    profile = {"real_name": real_name, "display_name": name, "first_name": real_name.split()[0]}
+def user_object(user_id: str, name: str, real_name: str, team_id: str, is_bot: bool = False,
+                *, display_name: str | None = None, deleted: bool = False,
+                email: str | None = None, tz: str = "Europe/London") -> dict[str, Any]:
+    """A users.info `user` with the fields of docs.slack.dev's users.info example (profile names,
+    their `_normalized` forms, `deleted`, `is_bot`); a bot's profile also carries `bot_id`."""
+    first, _, last = real_name.partition(" ")
+    display = name if display_name is None else display_name
+    profile: dict[str, Any] = {
+        "real_name": real_name, "display_name": display,
+        "real_name_normalized": normalized(real_name),
+        "display_name_normalized": normalized(display), "first_name": first, "last_name": last,
+        "title": "", "status_text": "", "status_emoji": "", "team": team_id,
+        "avatar_hash": hashlib.sha1(user_id.encode()).hexdigest()[:12],
+        "image_48": f"https://avatars.sim.invalid/{user_id}_48.png"}
+    if email is not None:
+        profile["email"] = email
+    if is_bot:
+        profile.update(bot_id=BOT_ID if user_id == BOT_USER_ID else f"B{user_id[1:]}",
+                       always_active=True)
     return {"id": user_id, "team_id": team_id, "name": name, "real_name": real_name,
-            "deleted": False, "is_bot": is_bot, "tz": "Europe/London", "profile": profile}
+            "deleted": deleted, "color": "9f69e7", "tz": tz, "tz_label": tz, "tz_offset": 0,
+            "is_bot": is_bot, "is_app_user": False, "is_admin": False, "is_owner": False,
+            "is_primary_owner": False, "is_restricted": False, "is_ultra_restricted": False,
+            "updated": 1_700_000_000, "profile": profile}
+
+
+def normalized(name: str) -> str:
+    """Slack's `*_normalized` profile names: the name with its non-Latin characters dropped
+    (accents folded first, so "José" reads "Jose")."""
+    folded = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in folded if c.isascii())
