@@ -32,7 +32,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "LLM_TIMEOUT": (0.01, 3600), "RETRY_BACKOFF": (0.001, 600),
     "SLACK_TIER3_PER_MIN": (1, 1000), "SLACK_TIER4_PER_MIN": (1, 1000),
     "SLACK_POST_BURST": (1, 100), "SLACK_RATE_PERIOD": (0.001, 3600),
-    "WORKER_HEARTBEAT": (0.2, 300),
+    "WORKER_HEARTBEAT": (0.2, 300), "PEOPLE_TTL": (0, 86400),
 }
 WHOLE = {"PORT": "a whole number", "MAX_FILE_MB": "a whole number of MiB",
          "MAX_TRANSCRIPT_MB": "a whole number of MiB", "RETENTION_DAYS": "a whole number of days",
@@ -82,6 +82,7 @@ class Config:
     slack_tier4_per_min: int = 100
     slack_post_burst: int = 5
     slack_rate_period: float = 60.0
+    people_ttl: float = 3600.0  # seconds channel members' names are kept (bot.edges.slack_people)
 
     @property
     def max_file_bytes(self) -> int:
@@ -238,6 +239,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         database_path=get("DATABASE_PATH") or "recap.db",
         database_url=_database_url(get("DATABASE_URL")),
         worker_heartbeat=_float(env, "WORKER_HEARTBEAT", 10.0),
+        people_ttl=_float(env, "PEOPLE_TTL", 3600.0),
         public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
         webhook_secret=get("WEBHOOK_SECRET"),
         max_file_mb=_int(env, "MAX_FILE_MB", 1024) or 1024,

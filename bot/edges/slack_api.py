@@ -202,6 +202,31 @@ class SlackAPI:
             raise _refused(error, "describe the file") from None
         return dict(reply["file"])
 
+    async def channel_members(self, channel: str, *, team: str = "",
+                              at_most: int = 1000) -> list[str]:
+        """The member ids of a channel (conversations.members, page by page), at most `at_most`."""
+        ids: list[str] = []
+        cursor = None
+        while len(ids) < at_most:
+            try:
+                page = await self._send(team, "conversations.members", {
+                    "channel": channel, "limit": min(200, at_most), "cursor": cursor})
+            except SlackApiError as error:
+                raise _refused(error, "list the channel's members") from None
+            ids.extend(str(m) for m in page.get("members") or [])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return ids[:at_most]
+
+    async def user(self, user_id: str, *, team: str = "") -> Block:
+        """users.info's `user` (needs users:read)."""
+        try:
+            reply = await self._send(team, "users.info", {"user": user_id})
+        except SlackApiError as error:
+            raise _refused(error, "describe the member") from None
+        return dict(reply["user"])
+
     async def upload_text(self, channel: str, thread_ts: str | None, *, filename: str,
                           title: str, content: str) -> None:
         """A text file in the thread (files.getUploadURLExternal + completeUploadExternal)."""
