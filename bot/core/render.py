@@ -118,7 +118,8 @@ def help_text(styles: Mapping[str, Style] | Iterable[Style]) -> str:
             "e.g. `/recap only the budget, in Spanish`.\n"
             "• Add a message link to aim at another recording than the latest.\n"
             "• Reply in a recap's thread to ask about the recording.\n"
-            "• The buttons under a recap restyle it, fetch the transcript or forget it.")
+            "• The buttons under a recap restyle it, fetch the transcript, name the speakers, "
+            "show you your own items or forget it.")
 
 
 def _body_units(recap: Recap, owners: Mapping[str, str]) -> list[list[Block]]:
