@@ -53,6 +53,13 @@ def speakers_view(labels: Sequence[str], names: Mapping[str, str], *,
                        *fields]}
 
 
+def notice_view(text: str) -> Block:
+    """What a submitted modal turns into when there is nothing left to name (response_action
+    "update"): the sentence, and a Close button only."""
+    return {"type": "modal", "title": plain("Speakers", 24), "close": plain("Close", 24),
+            "blocks": [section(fit(escape_mrkdwn(text), 3000))]}
+
+
 def read_metadata(view: Mapping[str, Any]) -> dict[str, Any]:
     """The private_metadata speakers_view wrote ({} when it is not ours)."""
     try:

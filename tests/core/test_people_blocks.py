@@ -11,6 +11,7 @@ from bot.core.people_blocks import (
     NOTHING_FOR_YOU,
     SPEAKERS_VIEW,
     my_items,
+    notice_view,
     read_metadata,
     speakers_view,
     submitted_names,
@@ -108,3 +109,9 @@ def test_nothing_for_someone_the_recap_does_not_name() -> None:
     text, blocks = my_items(RECAP, M("U0BOB", "Bob Stone", "bob"))
     assert text == NOTHING_FOR_YOU == "Nothing for you in this one."
     assert blocks == [{"type": "section", "text": {"type": "mrkdwn", "text": NOTHING_FOR_YOU}}]
+
+
+def test_a_notice_replaces_the_form_when_there_is_nothing_to_name() -> None:
+    view = notice_view("Deleted <!here>")
+    View(**view).validate_json()
+    assert "submit" not in view and view["blocks"][0]["text"]["text"] == "Deleted &lt;!here&gt;"

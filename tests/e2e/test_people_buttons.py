@@ -198,3 +198,19 @@ async def test_my_items_follow_a_speaker_renamed_to_the_clicker(stage, app):
     assert mine.user == "U0ALICE"
     assert "Send the offsite agenda to everyone tomorrow" in block_text(mine.blocks)
     assert "pricing budget" not in block_text(mine.blocks)
+
+
+async def test_a_modal_submitted_after_a_forget_says_the_recording_is_gone(stage, app):
+    ts = await meeting(stage, app)
+    (recap,) = recaps(stage, ts)
+    await click_as(stage, app, recap, "speakers")
+    (modal,) = await stage.slack.wait_for(lambda: stage.slack.modals(open_only=True))
+    await click_as(stage, app, recap, "forget")
+    await stage.slack.wait_for(lambda: "deleted" in stage.slack.thread(CHANNEL, ts)[-1].text)
+    edits = recaps(stage, ts)[0].edits
+
+    status, body = await stage.slack.submit_view(app.events_url, modal.id,
+                                                 {"speaker:A": {"name": "Marcus"}})
+    assert status == 200 and json.loads(body)["response_action"] == "update"
+    assert modal.is_open and "deleted" in block_text(modal.view["blocks"])
+    assert recaps(stage, ts)[0].edits == edits and "Marcus" not in text_of(recaps(stage, ts)[0])

@@ -7,7 +7,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
-from bot.core.people_blocks import SPEAKERS_VIEW
+from bot.core import notices
+from bot.core.people_blocks import SPEAKERS_VIEW, notice_view
 from bot.slack_app import recap_people, recap_thread
 
 
@@ -20,7 +21,7 @@ async def handle_speakers_submitted(ack: AsyncAck, view: dict[str, Any],
     deps = context["deps"]
     job = await recap_people.submitted_job(deps, context.team_id or "", view)
     if job is None:  # forgotten since the modal opened, or not a modal of ours
-        await ack()
+        await ack(response_action="update", view=notice_view(notices.GONE))
         return
     renames, errors = await recap_people.speaker_answers(deps, job, view)
     if errors:
