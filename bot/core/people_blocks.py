@@ -6,8 +6,9 @@ Pure: no I/O. Shapes follow Slack's docs: a modal view (`type`, `callback_id`, `
 holding a `plain_text_input` with `initial_value`, `placeholder` and `max_length`), and the
 `view_submission` payload's `view.state.values[block_id][action_id].value`, answered with
 `response_action: "errors"` and {block_id: message} to keep the modal open (docs.slack.dev
-reference/interaction-payloads/view-interactions-payload, surfaces/modals; bolt-python
-tests/scenario_tests_async/test_view_submission.py).
+reference/views/modal-views, reference/interaction-payloads/view-interactions-payload;
+bolt-js ViewErrorsResponseAction; bolt-python tests/scenario_tests_async/
+test_view_submission.py). At most 100 blocks per view.
 """
 
 from __future__ import annotations
