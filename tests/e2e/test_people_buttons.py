@@ -214,3 +214,13 @@ async def test_a_modal_submitted_after_a_forget_says_the_recording_is_gone(stage
     assert status == 200 and json.loads(body)["response_action"] == "update"
     assert modal.is_open and "deleted" in block_text(modal.view["blocks"])
     assert recaps(stage, ts)[0].edits == edits and "Marcus" not in text_of(recaps(stage, ts)[0])
+
+
+async def test_a_modal_slack_will_not_open_is_explained_privately(stage, app):
+    ts = await meeting(stage, app)
+    (recap,) = recaps(stage, ts)
+    stage.slack.trigger_ttl = -1.0  # every trigger_id has expired by the time it is used
+    await click_as(stage, app, recap, "speakers", user="U0BOB")
+    (shown,) = await stage.slack.wait_for(lambda: stage.slack.ephemerals(CHANNEL))
+    assert shown.user == "U0BOB" and "expired_trigger_id" in shown.text
+    assert stage.slack.modals() == []
