@@ -25,10 +25,16 @@ NO_RECAP = "This recording has no recap yet."
 
 
 async def owner_marks(deps: Deps, job: Job, recap: Recap) -> dict[str, str]:
-    """{owner text: mrkdwn} for the owners who are one member of the job's channel."""
+    """{owner text: mrkdwn} for the owners who are one member of the job's channel.
+
+    Only a channel listed whole can prove a name unique: in a bigger one (over
+    bot.edges.slack_people.AT_MOST members) owners stay as the LLM wrote them.
+    """
     if not any(a.owner for a in recap.action_items):
         return {}
     members = await deps.people.members(job.team_id, job.channel)
+    if not deps.people.is_whole(job.team_id, job.channel):
+        return {}
     return owners.owner_marks((a.owner for a in recap.action_items), members,
                               mention=deps.config.mention_owners)
 

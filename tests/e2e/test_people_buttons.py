@@ -224,3 +224,14 @@ async def test_a_modal_slack_will_not_open_is_explained_privately(stage, app):
     (shown,) = await stage.slack.wait_for(lambda: stage.slack.ephemerals(CHANNEL))
     assert shown.user == "U0BOB" and "expired_trigger_id" in shown.text
     assert stage.slack.modals() == []
+
+
+async def test_in_a_channel_too_big_to_list_whole_nobody_is_mentioned(stage):
+    app = await stage.app(MENTION_OWNERS="on")
+    seat_the_channel(stage)
+    for n in range(50):  # more people than Recap lists: another Priya may be among them
+        stage.slack.add_member(f"U2P{n:04d}", f"Person {n}", channels=[CHANNEL])
+    ts = await recapped(stage, app, "launch.mp3", utterances=MEETING)
+    (recap,) = recaps(stage, ts)
+    assert "— *Priya*, due Friday" in text_of(recap)
+    assert sent_mentions(stage) == []
