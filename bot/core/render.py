@@ -206,9 +206,9 @@ def _paginate(units: Sequence[list[Block]], tail: list[Block]) -> list[list[Bloc
     """
     pages: list[list[Block]] = [[]]
     size = shown = 0
-    reserve = (len(tail) + 1, sum(json_size(b) for b in tail) + 300)
+    reserve = (len(tail) + 1, sum(_weight(b) for b in tail) + 300)
     for unit in units:
-        unit_size = sum(json_size(b) for b in unit)
+        unit_size = sum(_weight(b) for b in unit)
         last = len(pages) == MAX_MESSAGES
         blocks, chars = reserve if last else (0, 0)
         if pages[-1] and (len(pages[-1]) + len(unit) + blocks > MAX_BLOCKS
@@ -224,7 +224,12 @@ def _paginate(units: Sequence[list[Block]], tail: list[Block]) -> list[list[Bloc
         tail = [section(f"_The rest of this recap ({len(units) - shown} more parts) did not "
                          "fit in Slack. The Brief or Bullets style gives a shorter one._"), *tail]
     if (len(pages[-1]) + len(tail) > MAX_BLOCKS
-            or size + sum(json_size(b) for b in tail) > MESSAGE_CHARS):
+            or size + sum(_weight(b) for b in tail) > MESSAGE_CHARS):
         pages.append([])
     pages[-1] += tail
     return pages
+
+
+def _weight(block: Block) -> int:
+    """A block's share of the message's blocks JSON: itself and the ", " before the next."""
+    return json_size(block) + 2
