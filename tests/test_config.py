@@ -137,3 +137,11 @@ def test_another_provider_never_receives_the_assemblyai_key(url):
 def test_without_any_key_the_gateway_names_both_settings():
     with pytest.raises(ConfigError, match="LLM_API_KEY.*ASSEMBLYAI_API_KEY"):
         load({}).require_llm()
+
+
+def test_mention_owners_is_off_unless_on_and_nothing_else():
+    assert load({}).mention_owners is False
+    assert load({"MENTION_OWNERS": "ON"}).mention_owners is True
+    assert load({"MENTION_OWNERS": "off"}).mention_owners is False
+    with pytest.raises(ConfigError, match="MENTION_OWNERS must be on or off, not 'maybe'"):
+        load({"MENTION_OWNERS": "maybe"})

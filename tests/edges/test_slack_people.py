@@ -66,3 +66,13 @@ async def test_no_names_when_slack_refuses(sim, slack):
     assert await People(slack).members("T0SIM", "C9") == []
     sim.error_next("users.info", "missing_scope")
     assert await People(slack).member("T0SIM", "U1PRIYA") is None
+
+
+async def test_a_channel_cut_at_at_most_is_not_whole(sim, slack):
+    people = People(slack, at_most=3)
+    assert not people.is_whole("T0SIM", "C9")  # not listed yet
+    assert len(await people.members("T0SIM", "C9")) <= 3
+    assert not people.is_whole("T0SIM", "C9")  # five ids in C9: someone was left out
+    whole = People(slack)
+    await whole.members("T0SIM", "C9")
+    assert whole.is_whole("T0SIM", "C9")
