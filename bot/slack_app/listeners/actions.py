@@ -1,4 +1,4 @@
-"""Buttons on recaps and status messages: restyle, transcript, forget, retry."""
+"""Buttons on recaps and status messages: restyle, transcript, forget, retry, 👍/👎."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
+from bot.core.feedback import ACTION_PATTERN
 from bot.edges.store import Job
 from bot.slack_app import handlers as talk
 from bot.slack_app import recap_thread
+from bot.slack_app.feedback import record_feedback
 
 
 def register(app: AsyncApp) -> None:
@@ -17,6 +19,7 @@ def register(app: AsyncApp) -> None:
     app.action("transcript")(handle_transcript)
     app.action("forget")(handle_forget)
     app.action("retry")(handle_retry)
+    app.action(re.compile(ACTION_PATTERN))(handle_feedback)
 
 
 async def _job(body: dict[str, Any], context: AsyncBoltContext,
@@ -65,3 +68,19 @@ async def handle_retry(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCo
     await ack()
     if job := await _job(body, context, respond):
         await context["jobs"].retry(job)
+
+
+async def handle_feedback(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext,
+                          respond: AsyncRespond) -> None:
+    """👍/👎 (feedback_buttons, or the plain buttons where that block is refused): a vote row."""
+    await ack()
+    container, message = body.get("container") or {}, body.get("message") or {}
+    thanks = await record_feedback(
+        context["deps"], value=str(body["actions"][0].get("value") or ""),
+        team_id=context.team_id or "", user_id=(body.get("user") or {}).get("id") or "",
+        channel=container.get("channel_id") or (body.get("channel") or {}).get("id") or "",
+        message_ts=container.get("message_ts") or message.get("ts") or "",
+        thread_ts=container.get("thread_ts") or message.get("thread_ts") or message.get("ts")
+        or "")
+    if thanks:
+        await respond(thanks)
