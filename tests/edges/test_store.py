@@ -415,8 +415,11 @@ async def test_search_finds_passages_within_one_workspace_and_channel(store: Sto
     for odd in ('"unbalanced', "NEAR(", "a* -b AND OR"):
         assert isinstance(await store.search_passages("T1", fts_query(odd) or '""'), list)
 
+    assert await store.recording_name("tx-1") == "a.mp3"
+    assert await store.recording_name("tx-9") is None
     await store.forget_transcript("tx-1")
     assert await store.search_passages("T1", query) == []  # forgotten words are never found
+    assert await store.recording_name("tx-1") is None
 
 
 def vote(user: str = "U1", direction: str = "up", *, ts: str = "1700.2", kind: str = "recap",

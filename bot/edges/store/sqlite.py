@@ -366,6 +366,13 @@ class Store:
                           order_by="id")
         return jobs[0] if jobs else None
 
+    @_on_worker
+    def recording_name(self, transcript_id: str) -> str | None:
+        """The name a recording of this transcript was stored under (the CLI's have no job)."""
+        row = first_row(self._db, "recordings", "transcript_id = ?", [transcript_id],
+                        select="name", order_by="created_at")
+        return str(row["name"]) if row and row["name"] else None
+
     # speaker names
 
     @_on_worker
