@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.core.notices import GONE
 from bot.edges.store import Store
 from bot.sim.slack import Message
 from bot.sim.stage import AppProcess, Stage
@@ -17,6 +18,7 @@ from tests.e2e.people import (
     bot_replies,
     recapped,
     recaps,
+    rows,
     say,
     share,
     wait_reaction,
@@ -38,8 +40,6 @@ def feedback_values(message: Message) -> list[tuple[str, str, str]]:
 
 
 def job_id(stage: Stage, thread_ts: str) -> int:
-    from tests.e2e.people import rows
-
     return int(next(r["id"] for r in rows(stage) if r["thread_ts"] == thread_ts))
 
 
@@ -141,3 +141,24 @@ async def test_a_workspace_without_context_actions_gets_plain_buttons_after_one_
     assert await votes_on(stage, recap) == {PERSON: "up"}
     assert [v.split(":")[:2] for v in stage.slack.violations] == [
         ["chat.postMessage", " invalid_blocks"]]
+
+
+async def test_forgetting_the_recording_deletes_its_votes_and_later_clicks_store_nothing(stage,
+                                                                                        app):
+    ts = await recapped(stage, app)
+    (recap,) = recaps(stage, ts)
+    answer = await answered(stage, app, ts, "what did Carmen promise?")
+    await vote(stage, app, recap, "feedback", "positive")
+    await vote(stage, app, answer, "feedback", "negative")
+    assert await votes_on(stage, recap) == {PERSON: "up"}
+
+    status, _ = await stage.slack.click(app.events_url, channel=CHANNEL, message_ts=recap.ts,
+                                        action_id="forget", value=str(job_id(stage, ts)))
+    assert status == 200
+    await stage.slack.wait_for(lambda: stage.assemblyai.deletes == 1)
+    await stage.slack.wait_for(lambda: not [r for r in rows(stage) if r["thread_ts"] == ts])
+    assert await votes_on(stage, recap) == {} and await votes_on(stage, answer) == {}
+
+    await vote(stage, app, recap, "feedback", "negative")  # answered: the recording is gone
+    assert stage.slack.ephemerals(CHANNEL)[-1].text == GONE
+    assert await votes_on(stage, recap) == {}
