@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from bot import config as config_module
+from bot.cli.votes import feedback_lines, feedback_summary
 from bot.config import Config
 from bot.deps import slack_api
 from bot.edges.llm import LLM
@@ -61,6 +62,7 @@ async def run_checks(config: Config) -> list[Check]:
     named: list[tuple[str, Callable[[Config], Awaitable[Check]]]] = [
         ("Slack", check_slack), ("AssemblyAI", check_assemblyai), ("LLM", check_llm),
         ("Database", check_database), ("PUBLIC_URL", check_public_url),
+        ("Feedback", check_feedback),
     ]
 
     async def guarded(name: str, check: Callable[[Config], Awaitable[Check]]) -> Check:
@@ -188,6 +190,21 @@ async def check_database(config: Config) -> Check:
                      "backup or start a new file.")
     size = os.path.getsize(path) / 1_048_576
     return Check("Database", "ok", f"{path} is writable ({size:.1f} MB, integrity ok)")
+
+
+async def check_feedback(config: Config) -> Check:
+    """The 👍/👎 people gave recaps and answers lately (informational: never a failure)."""
+    try:
+        summary = await feedback_summary(config)
+    except (sqlite3.Error, RuntimeError, ConfigError):
+        return Check("Feedback", "skip", "the database does not open (see Database)")
+    if summary is None:
+        return Check("Feedback", "skip", "no database yet, so no votes")
+    first, *by = feedback_lines(summary)
+    detail = first.split(": ", 1)[1]
+    if by:
+        detail += "; " + ", ".join(line.strip() for line in by)
+    return Check("Feedback", "ok", f"last {summary['days']} days: {detail}")
 
 
 async def check_public_url(config: Config) -> Check:

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot import config as config_module
 from bot.cli.common import cli_source, made_recap, progress_printer, require_keys
+from bot.cli.votes import feedback_lines, feedback_summary
 from bot.core.judge import passed, verdict_text
 from bot.core.sources import MEDIA_EXTENSIONS
 from bot.core.transcript import format_timestamp
@@ -57,11 +58,15 @@ async def eval_command(args: argparse.Namespace) -> int:
     finally:
         await deps.aclose()
     totals = _totals(rows)
+    votes = await feedback_summary(config)  # what people said in Slack, next to the judge's
     if args.json:
-        out = {"model": config.llm_model, "style": args.style, "files": rows, "totals": totals}
+        out = {"model": config.llm_model, "style": args.style, "files": rows, "totals": totals,
+               "feedback": votes}
         print(json.dumps(out, indent=2, ensure_ascii=False))
     else:
         print(table(rows, totals))
+        if votes and votes["up"] + votes["down"]:
+            print("\n" + "\n".join(feedback_lines(votes)))
     if any(row["error"] for row in rows):
         return 2
     return 0 if all(row["accurate"] for row in rows) else 1

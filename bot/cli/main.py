@@ -1,4 +1,5 @@
-"""`recap`: one entry point for people and the Procfile (run, summarize, judge, eval, doctor, demo).
+"""`recap`: one entry point for people and the Procfile (run, summarize, judge, eval, ask, doctor,
+demo).
 
 Prints results on stdout, progress and errors on stderr; a failure is
 one sentence and a non-zero exit, never a traceback unless LOG_LEVEL=DEBUG.
@@ -15,6 +16,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from bot import config as config_module
+from bot.cli.ask import add_parser as ask_parser
 from bot.cli.common import made_recap
 from bot.core import prompts
 from bot.core.judge import verdict_text
@@ -52,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("dir", help="a folder of recordings and/or transcript files")
     evaluate.add_argument("--style", default=prompts.DEFAULT_STYLE, choices=sorted(prompts.STYLES))
     evaluate.add_argument("--json", action="store_true", help="print the rows as JSON")
+    ask_parser(commands)
     commands.add_parser("worker", help="with DATABASE_URL: run the jobs `recap run` enqueues")
     commands.add_parser("migrate", help="bring the database's schema up to date (SQLite or "
                         "DATABASE_URL's PostgreSQL) and exit")
@@ -83,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         "summarize": _summarize,
         "judge": _grading,
         "eval": _grading,
+        "ask": _ask,
         "doctor": _doctor,
         "demo": _demo,
         "migrate": _migrate,
@@ -108,6 +112,12 @@ async def _grading(args: argparse.Namespace) -> int:
     from bot.cli.evaluate import eval_command, judge_command
 
     return await (judge_command if args.command == "judge" else eval_command)(args)
+
+
+async def _ask(args: argparse.Namespace) -> int:
+    from bot.cli.ask import ask_command
+
+    return await ask_command(args)
 
 
 async def _doctor(args: argparse.Namespace) -> int:

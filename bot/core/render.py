@@ -24,6 +24,7 @@ from bot.core.block_kit import (
     plain,
     section,
 )
+from bot.core.feedback import feedback_block
 from bot.core.markdown import (
     coverage,
     empty_note,
@@ -59,7 +60,8 @@ class SlackMessage(NamedTuple):
 
 def recap_messages_blocks(recap: Recap, *, job_id: int, file_name: str, model: str,
                           owners: Mapping[str, str] | None = None) -> list[SlackMessage]:
-    """The recap as one or more messages within Slack's limits; the buttons end the last one.
+    """The recap as one or more messages within Slack's limits; the buttons and 👍/👎
+    (bot.core.feedback) end the last one.
 
     Returns SlackMessage(text, blocks) tuples to post in order: `text` is each message's
     escaped fallback. Long sections split at line ends; at most MAX_MESSAGES messages.
@@ -70,7 +72,8 @@ def recap_messages_blocks(recap: Recap, *, job_id: int, file_name: str, model: s
     title = f"Recap: {file_name}{length}"  # a plain-text transcript has no length to show
     units = [[{"type": "header", "text": plain(title, HEADER_CHARS)}],
              *_body_units(recap, owners or {})]
-    pages = _paginate(units, [_footer(recap, model), _buttons(recap, job_id)])
+    pages = _paginate(units, [_footer(recap, model), _buttons(recap, job_id),
+                              feedback_block("recap", job_id)])
     gist = recap.tldr or (recap.topics[0].title if recap.topics else "") or empty_note(recap)
     texts = [f"Recap of {file_name}: {gist}"]
     texts += [f"Recap of {file_name} (continued, {n} of {len(pages)})"
@@ -87,8 +90,9 @@ def status_blocks(text: str, *, job_id: int | None = None, failed: bool = False)
     return blocks
 
 
-def answer_blocks(answer: str) -> list[Block]:
-    """A follow-up answer: the LLM's markdown as written, in Slack's `markdown` block.
+def answer_blocks(answer: str, *, job_id: int | None = None) -> list[Block]:
+    """A follow-up answer: the LLM's markdown as written, in Slack's `markdown` block; with
+    `job_id` (0: an answer across a channel's recordings) it ends in 👍/👎.
 
     Slack renders the markdown (no converter of ours in between). It stays inert: &, < and >
     become entities, Slack's documented escape, which markdown shows as the characters, so a
@@ -101,8 +105,9 @@ def answer_blocks(answer: str) -> list[Block]:
     if json_size(text) > ANSWER_CHARS:
         text = fit(text, len(text) * ANSWER_CHARS // json_size(text) - 40)
         text += "\n\n_(the answer was cut short)_"
-    return [{"type": "markdown", "text": text},
-            context("AI-generated from the transcript, check important details")]
+    blocks = [{"type": "markdown", "text": text},
+              context("AI-generated from the transcript, check important details")]
+    return blocks if job_id is None else [*blocks, feedback_block("answer", job_id)]
 
 
 def help_text(styles: Mapping[str, Style] | Iterable[Style]) -> str:

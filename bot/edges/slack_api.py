@@ -3,8 +3,11 @@
 One place owns what each call needs: the base URL (SLACK_API_URL), Slack's rate limits (one
 budget per team and method, bot.edges.slack_limits; a 429 honours Retry-After and pauses its
 budget), retries on 5xx and dropped connections, the never-unfurl rule for every post (links in a
-recap are people's, not Recap's), and the one sentence a refusal becomes (SlackRefused, with
-Slack's error code). Nothing else in bot/ calls a Web API method or catches SlackApiError.
+recap are people's, not Recap's), the one sentence a refusal becomes (SlackRefused, with
+Slack's error code), and the 👍/👎 fallback: a workspace that answers `invalid_blocks` to a
+message carrying a context_actions block gets it again with plain buttons (nothing was posted,
+so nothing is posted twice), and every later message to that team goes plain at once.
+Nothing else in bot/ calls a Web API method or catches SlackApiError.
 Bolt is handed `client` so its own calls (auth, ack responses) share the same settings.
 """
 
@@ -24,6 +27,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 from slack_sdk.http_retry.jitter import Jitter
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.feedback import has_context_actions, plain_feedback
 from bot.edges.slack_limits import (
     RateLimitRetry,
     SlackLimits,
@@ -75,6 +79,7 @@ class SlackAPI:
     def __init__(self, client: AsyncWebClient, limits: SlackLimits | None = None) -> None:
         self.client = client
         self.limits = limits or SlackLimits()
+        self.plain_feedback_teams: set[str] = set()  # workspaces that refused context_actions
 
     @classmethod
     def connect(cls, token: str, base_url: str, backoff: float = 1.0,
@@ -105,15 +110,37 @@ class SlackAPI:
                    blocks: list[Block] | None = None, team: str = "") -> str:
         """A message (in a thread when thread_ts is given); its ts. Never unfurls. Paced per
         channel only, so no status edit or reaction ever holds it back."""
-        reply = await self._call("post the message", "chat.postMessage", team=team,
-                                 channel=channel, thread_ts=thread_ts, text=text, blocks=blocks,
-                                 unfurl_links=False, unfurl_media=False)
+        reply = await self._with_feedback("post the message", "chat.postMessage", team, {
+            "channel": channel, "thread_ts": thread_ts, "text": text, "blocks": blocks,
+            "unfurl_links": False, "unfurl_media": False})
         return str(reply["ts"])
 
     async def update(self, channel: str, ts: str, text: str, *,
                      blocks: list[Block] | None = None, team: str = "") -> None:
-        await self._call("update the message", "chat.update", team=team, channel=channel, ts=ts,
-                         text=text, blocks=blocks)
+        await self._with_feedback("update the message", "chat.update", team, {
+            "channel": channel, "ts": ts, "text": text, "blocks": blocks})
+
+    async def _with_feedback(self, doing: str, method: str, team: str,
+                             args: dict[str, Any]) -> Any:
+        """chat.postMessage / chat.update, with plain 👍/👎 buttons where the workspace refuses
+        the context_actions block (known from an earlier refusal, or learnt from this one)."""
+        blocks = args.get("blocks") or []
+        if not has_context_actions(blocks):
+            return await self._call(doing, method, team=team, **args)
+        if team in self.plain_feedback_teams:
+            return await self._call(doing, method, team=team, **{**args,
+                                                                 "blocks": plain_feedback(blocks)})
+        try:
+            return await self._send(team, method, args)
+        except SlackApiError as error:
+            if error.response.get("error") != "invalid_blocks":
+                raise _refused(error, doing) from None
+        reply = await self._call(doing, method, team=team, **{**args,
+                                                              "blocks": plain_feedback(blocks)})
+        log.info("team %s refused the context_actions block: plain feedback buttons from now on",
+                 team or "(default)")
+        self.plain_feedback_teams.add(team)
+        return reply
 
     async def post_private(self, channel: str, user: str, text: str, *,
                            blocks: list[Block] | None = None, team: str = "",

@@ -1,6 +1,7 @@
 """Questions across a channel's recordings: `/recap ask` (an answer with sources) and
 `/recap search` (the best moments, no LLM call). Only one workspace's, one channel's recordings
-are ever searched; a forgotten recording is gone from the index with its transcript.
+are ever searched; a forgotten recording is gone from the index with its transcript. The CLI's
+`recap ask` asks its own cache the same way: no channel (team ""), or one transcript.
 """
 
 from __future__ import annotations
@@ -24,25 +25,30 @@ class Moment:
     thread_ts: str | None
 
 
-async def moments(deps: Deps, team_id: str, channel: str, question: str,
-                  limit: int = 40) -> list[Moment]:
-    """The best passages of the channel's recordings for the question, best first."""
+async def moments(deps: Deps, team_id: str, channel: str | None, question: str,
+                  limit: int = 40, *, transcript_id: str | None = None) -> list[Moment]:
+    """The best passages of the channel's recordings (None: the workspace's, or only
+    `transcript_id`'s) for the question, best first."""
     query = fts_query(question)
     if query is None:
         return []
-    found = await deps.store.search_passages(team_id, query, channel=channel, limit=limit)
-    jobs = {}
-    for transcript_id in dict.fromkeys(p.transcript_id for p in found):
-        jobs[transcript_id] = await deps.store.recording_of(team_id, transcript_id)
-    return [Moment(p, str((job.source.get("name") if job else None) or "a recording"),
-                   job.thread_ts if job else None)
-            for p in found if (job := jobs.get(p.transcript_id)) is None or job.channel == channel]
+    found = await deps.store.search_passages(team_id, query, channel=channel, limit=limit,
+                                             transcript_id=transcript_id)
+    jobs, names = {}, {}
+    for tid in dict.fromkeys(p.transcript_id for p in found):
+        jobs[tid] = job = await deps.store.recording_of(team_id, tid)
+        names[tid] = str((job.source.get("name") if job else None)
+                         or await deps.store.recording_name(tid) or "a recording")
+    return [Moment(p, names[p.transcript_id], job.thread_ts if job else None)
+            for p in found if (job := jobs.get(p.transcript_id)) is None or channel is None
+            or job.channel == channel]
 
 
-async def ask(deps: Deps, team_id: str, channel: str, question: str) -> tuple[str, list[Moment]]:
+async def ask(deps: Deps, team_id: str, channel: str | None, question: str, *,
+              transcript_id: str | None = None) -> tuple[str, list[Moment]]:
     """An answer from the channel's recordings and the moments it read; NOTHING (and no LLM
     call) when no recording has anything on it."""
-    found = await moments(deps, team_id, channel, question)
+    found = await moments(deps, team_id, channel, question, transcript_id=transcript_id)
     chosen = within_budget([m.passage for m in found], deps.config.chunk_tokens)
     used = [m for m in found if m.passage in chosen]
     if not used:

@@ -104,6 +104,9 @@ def blocks_lines(blocks: list[dict[str, Any]], convert: Callable[[str], str]) ->
             lines += [indent + style(line, DIM) for p in parts for line in p.split("\n")]
         elif kind == "actions":
             lines.append(" ".join(_button(e) for e in block.get("elements") or []))
+        elif kind == "context_actions":  # feedback_buttons: their 👍 / 👎 side by side
+            lines.append(" ".join(_button(e.get(side) or {}) for e in block.get("elements") or []
+                                  for side in ("positive_button", "negative_button")))
         elif kind == "divider":
             lines.append("─" * 40)
         elif kind == "image":

@@ -4,7 +4,8 @@ thread; search makes no LLM call."""
 
 from __future__ import annotations
 
-from bot.core.block_kit import escape_mrkdwn, fit
+from bot.core.block_kit import escape_mrkdwn, fit, section
+from bot.core.feedback import feedback_block
 from bot.core.retrieval import terms as terms_of
 from bot.deps import Deps
 from bot.pipeline.ask import NOTHING, Moment, ask, moments
@@ -21,9 +22,11 @@ async def channel_ask(deps: Deps, team_id: str, channel: str, user_id: str,
 
 async def mention_ask(deps: Deps, team_id: str, channel: str, thread_ts: str | None,
                       question: str) -> None:
-    """`@Recap QUESTION` outside a recap's thread: in the mention's thread, as it was asked."""
-    await deps.slack.post(channel, await answer_with_sources(deps, team_id, channel, question),
-                          thread_ts=thread_ts, team=team_id)
+    """`@Recap QUESTION` outside a recap's thread: in the mention's thread, as it was asked,
+    with 👍/👎 (job 0: no one recording)."""
+    text = await answer_with_sources(deps, team_id, channel, question)
+    await deps.slack.post(channel, text, thread_ts=thread_ts, team=team_id,
+                          blocks=[section(text), feedback_block("answer", 0)])
 
 
 async def answer_with_sources(deps: Deps, team_id: str, channel: str, question: str) -> str:

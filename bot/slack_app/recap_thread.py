@@ -30,9 +30,9 @@ QUESTION_WORDS = frozenset(
 
 
 async def say(deps: Deps, channel: str, thread_ts: str | None, text: str,
-              blocks: list[dict[str, Any]] | None = None) -> None:
+              blocks: list[dict[str, Any]] | None = None, *, team: str = "") -> None:
     """Post in a thread (the edge makes sure links in it never unfurl)."""
-    await deps.slack.post(channel, text, thread_ts=thread_ts, blocks=blocks)
+    await deps.slack.post(channel, text, thread_ts=thread_ts, blocks=blocks, team=team)
 
 
 def is_question(text: str) -> bool:
@@ -102,7 +102,7 @@ async def follow_up(deps: Deps, job: Job, question: str) -> None:
         return
     await deps.store.add_followup(job.id, question, reply)
     await say(deps, job.channel, job.thread_ts, fallback_text(reply),
-              render.answer_blocks(reply))
+              render.answer_blocks(reply, job_id=job.id), team=job.team_id)
 
 
 async def forget(deps: Deps, job: Job) -> None:
@@ -165,8 +165,8 @@ async def rename(deps: Deps, job: Job, renames: dict[str, str]) -> None:
             model=deps.config.llm_model, owners=await owner_marks(deps, job, named))
         old = (job.recap_ts or "").split()
         for ts, (text, blocks) in zip(old, messages, strict=False):
-            await deps.slack.update(job.channel, ts, text, blocks=blocks)
+            await deps.slack.update(job.channel, ts, text, blocks=blocks, team=job.team_id)
         for text, blocks in messages[len(old):]:  # names made it longer, or an old recap
-            await say(deps, job.channel, job.thread_ts, text, blocks)
+            await say(deps, job.channel, job.thread_ts, text, blocks, team=job.team_id)
     done = ", ".join(f"{label} is {name}" for label, name in renames.items())
     await say(deps, job.channel, job.thread_ts, f"Got it: {escape_mrkdwn(done)}.")

@@ -9,6 +9,7 @@ import pytest
 
 from bot.cli.doctor import manifest_bot_scopes, public_url_problem
 from bot.sim.slack import SCOPES
+from tests.cli.votes import cast_votes
 from tests.e2e.cli import recap
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
@@ -24,13 +25,14 @@ async def test_everything_configured_passes(stage):
 
     assert ran.code == 0, ran.out + ran.err
     report = lines(ran.out)
-    assert list(report) == ["Slack", "AssemblyAI", "LLM", "Database", "PUBLIC_URL"]
+    assert list(report) == ["Slack", "AssemblyAI", "LLM", "Database", "PUBLIC_URL", "Feedback"]
     assert report["Slack"].startswith("ok    Slack ")
     assert "team Recap Sim (T0SIM) as @recap; all 11 bot scopes of manifest.yml" in report["Slack"]
     assert report["AssemblyAI"].startswith("ok ") and "accepts the key" in report["AssemblyAI"]
     assert report["LLM"].startswith("ok ") and "json_schema accepted" in report["LLM"]
     assert report["Database"].startswith("ok ") and "will be created" in report["Database"]
     assert report["PUBLIC_URL"].startswith("skip ") and "not set" in report["PUBLIC_URL"]
+    assert report["Feedback"].startswith("skip ") and "no database yet" in report["Feedback"]
     assert ran.out.splitlines()[-1] == "All checks passed."
 
 
@@ -57,7 +59,8 @@ async def test_each_misconfiguration_says_what_to_fix(stage, tmp_path):
 
     checks = {c["name"]: c for c in json.loads(ran.out)}
     assert ran.code == 1
-    assert [c["status"] for c in checks.values()] == ["FAIL", "FAIL", "ok", "FAIL", "FAIL"]
+    assert [c["status"] for c in checks.values()] == ["FAIL", "FAIL", "ok", "FAIL", "FAIL",
+                                                      "skip"]
     assert "lacks files:read" in checks["Slack"]["detail"]
     assert "reinstall" in checks["Slack"]["detail"]
     assert "ASSEMBLYAI_API_KEY" in checks["AssemblyAI"]["detail"]
@@ -98,3 +101,15 @@ def test_the_manifest_scopes_are_read_without_a_yaml_library():
 def test_public_url_must_be_a_public_https_origin(url, problem):
     found = public_url_problem(url)
     assert found is None if problem is None else problem in (found or "")
+
+
+async def test_the_votes_people_gave_are_reported_and_never_fail_the_doctor(stage):
+    await cast_votes(f"{stage.workdir}/recap.db")
+    ran = await recap(stage, "doctor")
+    assert ran.code == 0, ran.out + ran.err
+    assert lines(ran.out)["Feedback"] == (
+        "ok    Feedback    last 30 days: 2 👍 · 1 👎 (67 % helpful); answer thread: 1 👍 · 0 👎, "
+        "recap brief: 1 👍 · 1 👎")
+    ran = await recap(stage, "doctor", "--json")
+    (feedback,) = [c for c in json.loads(ran.out) if c["name"] == "Feedback"]
+    assert feedback["status"] == "ok" and "2 👍 · 1 👎" in feedback["detail"]

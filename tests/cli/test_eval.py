@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from bot.sim.samples import SAMPLE_AUDIO
+from tests.cli.votes import cast_votes
 from tests.e2e.cli import recap, standup_txt
 
 HEADER = ("file", "duration", "chunks", "LLM calls", "input tokens", "grounding dropped",
@@ -90,3 +91,22 @@ async def test_a_file_that_fails_is_a_row_and_the_others_still_run(stage, tmp_pa
     assert empty.split()[0] == "empty.srt" and empty.split()[-1] == "error"
     assert standup.split()[0] == "standup.txt" and standup.split()[-1] == "yes"
     assert "recap: empty.srt: empty.srt has no transcript text Recap can read." in ran.err
+
+
+async def test_the_votes_from_slack_follow_the_table_and_are_in_the_json(stage, tmp_path):
+    folder = tmp_path / "one"
+    folder.mkdir()
+    (folder / "standup.txt").write_text(standup_txt())
+    ran = await recap(stage, "eval", str(folder), "--json")
+    assert json.loads(ran.out)["feedback"] == {"days": 30, "up": 0, "down": 0, "by": {}}
+    await cast_votes(f"{stage.workdir}/recap.db")
+
+    ran = await recap(stage, "eval", str(folder))
+    assert ran.code == 0, ran.err
+    table, feedback = ran.out.strip().split("\n\n")
+    assert table.splitlines()[-1].startswith("total")
+    assert feedback.splitlines() == ["Feedback (last 30 days): 2 👍 · 1 👎 (67 % helpful)",
+                                     "  answer thread: 1 👍 · 0 👎", "  recap brief: 1 👍 · 1 👎"]
+    report = json.loads((await recap(stage, "eval", str(folder), "--json")).out)
+    assert report["feedback"] == {"days": 30, "up": 2, "down": 1, "by": {
+        "answer thread": {"up": 1, "down": 0}, "recap brief": {"up": 1, "down": 1}}}

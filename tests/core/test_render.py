@@ -8,6 +8,7 @@ import re
 from slack_sdk.models.blocks import Block
 
 from bot.core.block_kit import escape_mrkdwn, fallback_text, pack, split_text
+from bot.core.feedback import feedback_block
 from bot.core.markdown import recap_markdown, recap_terminal, transcript_txt
 from bot.core.prompts import STYLES
 from bot.core.recap import ActionItem, Evidence, Recap, Topic
@@ -99,7 +100,8 @@ def test_a_recap_message_reads_top_to_bottom() -> None:
     blocks = valid(message.blocks)
     assert message.text == "Recap of standup.mp4: We agreed to ship the beta on March 3."
     assert [b["type"] for b in blocks] == ["header", "section", "section", "section", "context",
-                                           "section", "section", "context", "context", "actions"]
+                                           "section", "section", "context", "context", "actions",
+                                           "context_actions"]
     assert blocks[0]["text"] == {"type": "plain_text", "text": "Recap: standup.mp4 (2:14:05)"}
     assert blocks[1]["text"]["text"] == "*TL;DR*\nWe agreed to ship the beta on March 3."
     assert blocks[2]["text"]["text"] == ("*Topics*\n*[00:05] Beta launch* (A, B)\nDates and "
@@ -118,7 +120,7 @@ def test_a_recap_message_reads_top_to_bottom() -> None:
 def test_the_buttons_restyle_fetch_the_transcript_and_forget_after_a_confirmation() -> None:
     [message] = recap_messages_blocks(sample(style="brief"), job_id=42, file_name="a.mp3",
                                       model="m")
-    buttons = message.blocks[-1]["elements"]
+    buttons = message.blocks[-2]["elements"]
     assert [(b["action_id"], b["text"]["text"]) for b in buttons] == [
         ("restyle:topics", "Topics"), ("restyle:bullets", "Bullets"),
         ("restyle:actions", "Action items"), ("restyle:chapters", "Chapters"),
@@ -133,16 +135,16 @@ def test_the_buttons_restyle_fetch_the_transcript_and_forget_after_a_confirmatio
 def test_a_recap_with_instructions_can_go_back_to_its_plain_style() -> None:
     [message] = recap_messages_blocks(sample(instructions="Only pricing <!here>"), job_id=1,
                                       file_name="a.mp3", model="m")
-    ids = [b["action_id"] for b in message.blocks[-1]["elements"]]
+    ids = [b["action_id"] for b in message.blocks[-2]["elements"]]
     assert ids[:5] == [f"restyle:{name}" for name in STYLES]
-    assert message.blocks[-2]["elements"][-1]["text"] == "Instructions: Only pricing &lt;!here&gt;"
+    assert message.blocks[-3]["elements"][-1]["text"] == "Instructions: Only pricing &lt;!here&gt;"
 
 
 def test_judge_doubts_are_listed_under_the_recap() -> None:
     doubts = [f"Claim {n}" for n in range(7)]
     recap = sample(judge={"hallucinations": doubts, "accurate": False, "missing": []})
     [message] = recap_messages_blocks(recap, job_id=1, file_name="a.mp3", model="m")
-    warning = message.blocks[-2]["elements"][-1]["text"]
+    warning = message.blocks[-3]["elements"][-1]["text"]
     assert warning.startswith(":warning: A second check could not find these in the recording: ")
     assert "“Claim 0”; “Claim 1”" in warning and warning.endswith("“Claim 4” and 2 more")
 
@@ -165,16 +167,17 @@ def test_a_long_recap_splits_into_messages_and_loses_nothing() -> None:
         topics=[Topic(f"Topic {n}", ("word " * 100).strip(), n * 60_000, ["A"]) for n in range(60)],
         action_items=[ActionItem(f"Item {n}", "B", None, n * 1000, "as said") for n in range(30)])
     messages = recap_messages_blocks(recap, job_id=9, file_name="long.mp3", model="m")
-    assert len(messages) == 4
+    assert len(messages) == 5  # the last holds the footer, buttons and 👍/👎
     for message in messages:
         valid(message.blocks)
         assert len(json.dumps(message.blocks, ensure_ascii=False)) <= MESSAGE_CHARS
-    assert messages[1].text == "Recap of long.mp3 (continued, 2 of 4)"
+    assert messages[1].text == "Recap of long.mp3 (continued, 2 of 5)"
     everything = "\n".join(sections(messages))
     assert all(f"*[{n}:00] Topic {n}*" in everything for n in range(10, 60))
     assert all(f"• Item {n} — *B*" in everything for n in range(30))
-    assert [m.blocks[-1]["type"] for m in messages].count("actions") == 1
-    assert messages[-1].blocks[-1]["type"] == "actions"
+    assert sum(b["type"] == "actions" for m in messages for b in m.blocks) == 1
+    assert [b["type"] for b in messages[-1].blocks[-2:]] == ["actions", "context_actions"]
+    assert messages[-1].blocks[-1] == feedback_block("recap", 9)
 
 
 def test_a_huge_recap_stays_within_every_limit_and_does_not_flood_the_thread() -> None:
@@ -193,8 +196,8 @@ def test_a_huge_recap_stays_within_every_limit_and_does_not_flood_the_thread() -
     assert len(messages[0].blocks[0]["text"]["text"]) == 150
     assert sections(messages)[0].startswith("*TL;DR*\nLong. Long.")
     last = messages[-1].blocks
-    assert [b["type"] for b in last[-3:]] == ["section", "context", "actions"]
-    assert last[-3]["text"]["text"].startswith("_The rest of this recap (")
+    assert [b["type"] for b in last[-4:]] == ["section", "context", "actions", "context_actions"]
+    assert last[-4]["text"]["text"].startswith("_The rest of this recap (")
 
 
 def test_status_messages_offer_a_retry_only_when_failed() -> None:
@@ -245,3 +248,10 @@ def test_splitting_never_cuts_an_escaped_character_in_half() -> None:
     assert "".join(pieces) == escaped
     assert all(len(p) <= 3000 and p.endswith(";") for p in pieces)
     assert pack(["one", "two", "x" * 10], 8) == ["one\ntwo", "x" * 8, "xx"]
+
+
+def test_an_answer_in_a_recap_thread_or_a_channel_ends_in_feedback_buttons() -> None:
+    blocks = valid(answer_blocks("Bob updates the plan [02:21].", job_id=5))
+    assert blocks[-1] == feedback_block("answer", 5)
+    assert valid(answer_blocks("From the channel.", job_id=0))[-1] == feedback_block("answer", 0)
+    assert all(b["type"] != "context_actions" for b in answer_blocks("no job"))

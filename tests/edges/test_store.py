@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.core.feedback import Tally, Vote
 from bot.core.recap import ActionItem, Recap, Topic
 from bot.core.transcript import Transcript, Utterance
 from bot.edges.store import MIGRATIONS, Job, Store
@@ -414,8 +415,61 @@ async def test_search_finds_passages_within_one_workspace_and_channel(store: Sto
     for odd in ('"unbalanced', "NEAR(", "a* -b AND OR"):
         assert isinstance(await store.search_passages("T1", fts_query(odd) or '""'), list)
 
+    assert await store.recording_name("tx-1") == "a.mp3"
+    assert await store.recording_name("tx-9") is None
     await store.forget_transcript("tx-1")
     assert await store.search_passages("T1", query) == []  # forgotten words are never found
+    assert await store.recording_name("tx-1") is None
+
+
+def vote(user: str = "U1", direction: str = "up", *, ts: str = "1700.2", kind: str = "recap",
+         job_id: int | None = 1, transcript_id: str | None = "tx-1", style: str = "topics",
+         at: float | None = None, team: str = "T1") -> Vote:
+    return Vote(team_id=team, channel="C1", message_ts=ts, kind=kind,  # type: ignore[arg-type]
+                job_id=job_id, transcript_id=transcript_id, style=style, user_id=user,
+                direction=direction, at=time.time() if at is None else at)  # type: ignore[arg-type]
+
+
+async def test_a_vote_is_one_row_per_person_per_message_and_a_second_click_changes_it(
+        store: Store) -> None:
+    await store.record_vote(vote("U1", "up"))
+    await store.record_vote(vote("U2", "down"))
+    await store.record_vote(vote("U1", "down"))  # U1 changed their mind
+    await store.record_vote(vote("U1", "up", ts="1700.3", kind="answer"))
+    await store.record_vote(vote("U1", "up", team="T2"))  # another workspace's message
+    assert await store.message_votes("T1", "C1", "1700.2") == {"U1": "down", "U2": "down"}
+    assert await store.message_votes("T1", "C1", "1700.3") == {"U1": "up"}
+    assert await store.message_votes("T1", "C1", "1700.9") == {}
+    assert sorted(await store.vote_tallies(0)) == [
+        Tally("answer", "topics", "up", 1), Tally("recap", "topics", "down", 2),
+        Tally("recap", "topics", "up", 1)]
+
+
+async def test_the_tally_counts_only_votes_since_a_time(store: Store) -> None:
+    now = time.time()
+    await store.record_vote(vote("U1", "up", at=now - 40 * 86400))
+    await store.record_vote(vote("U2", "down", style="brief", at=now - 86400))
+    assert await store.vote_tallies(now - 30 * 86400) == [Tally("recap", "brief", "down", 1)]
+    with pytest.raises(Exception):  # noqa: B017 (sqlite3 and psycopg raise their own kinds)
+        await store.record_vote(vote("U3", "sideways"))
+
+
+async def test_forgetting_a_recording_deletes_its_votes(store: Store) -> None:
+    await store.save_transcript("slack:T1:F1", "T1", "a.mp3", transcript("tx-1"))
+    job = await new_job(store, transcript_id="tx-1")
+    await store.record_vote(vote("U1", "up", job_id=job.id))
+    await store.record_vote(vote("U1", "down", ts="1700.5", kind="answer", job_id=job.id))
+    await store.record_vote(vote("U2", "up", ts="1800.1", job_id=None, transcript_id=None,
+                                 kind="answer"))  # an answer across the channel's recordings
+    failed = await new_job(store, "k-failed", transcript_id=None)
+    await store.record_vote(vote("U1", "up", ts="1900.1", job_id=failed.id, transcript_id=None))
+
+    await store.forget_transcript("tx-1")
+    await store.forget_job(failed.id)
+    assert await store.message_votes("T1", "C1", "1700.2") == {}
+    assert await store.message_votes("T1", "C1", "1700.5") == {}
+    assert await store.message_votes("T1", "C1", "1900.1") == {}
+    assert await store.message_votes("T1", "C1", "1800.1") == {"U2": "up"}
 
 
 # PostgreSQL-only: what the SQLite-file tests above check, on a server instead of a file.

@@ -24,6 +24,7 @@ from bot.core.transcript import Transcript
 from bot.edges.store.postgres_more import PgMore, index_transcript
 from bot.edges.store.postgres_privacy import upsert_sql
 from bot.edges.store.postgres_schema import migrate
+from bot.edges.store.postgres_votes import PgVotes
 from bot.edges.store.rows import check_key
 from bot.errors import ConfigError
 
@@ -41,7 +42,7 @@ def safe_url(url: str) -> str:
     return make_conninfo("", **{k: v for k, v in params.items() if v is not None})
 
 
-class PgStore(PgMore):
+class PgStore(PgMore, PgVotes):
     """Recordings, transcripts, recaps, jobs, follow-ups in PostgreSQL; open once, share, close."""
 
     def __init__(self, pool: AsyncConnectionPool, url: str) -> None:

@@ -93,6 +93,11 @@ class PgMore(PgRows):
                                 "ORDER BY id LIMIT 1")
         return jobs[0] if jobs else None
 
+    async def recording_name(self, transcript_id: str) -> str | None:
+        row = await self._one("SELECT name FROM recordings WHERE transcript_id = %s "
+                              "ORDER BY created_at LIMIT 1", [transcript_id])
+        return str(row["name"]) if row and row["name"] else None
+
 
 V3 = [
     """CREATE TABLE speaker_names (team_id TEXT NOT NULL, transcript_id TEXT NOT NULL,

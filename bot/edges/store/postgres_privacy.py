@@ -15,6 +15,7 @@ from bot.edges.store.rows import thread_key
 
 _FORGET_TABLES = [("jobs", "transcript_id"), ("recaps", "transcript_id"),
                   ("speaker_names", "transcript_id"), ("passages", "transcript_id"),
+                  ("votes", "transcript_id"),
                   ("recordings", "transcript_id"), ("transcripts", "id")]
 
 
@@ -47,7 +48,7 @@ class PgQueries:
     async def _vacuum(self) -> None:
         """Reclaim deleted rows now, so forgotten text does not wait in dead tuples."""
         await self._all("VACUUM jobs, followups, recaps, recordings, transcripts, speaker_names, "
-                        "passages")
+                        "passages, votes")
 
 
 class PgPrivacy(PgQueries):
@@ -82,6 +83,7 @@ class PgPrivacy(PgQueries):
                 "INSERT INTO forgotten (key, created_at) SELECT team_id || ':' || channel || ':' "
                 "|| thread_ts, %s FROM jobs WHERE id = %s AND thread_ts IS NOT NULL "
                 "ON CONFLICT (key) DO NOTHING", [time.time(), job_id])
+            await conn.execute("DELETE FROM votes WHERE job_id = %s", [job_id])
             await conn.execute("DELETE FROM jobs WHERE id = %s", [job_id])
         await self._vacuum()
 

@@ -2,8 +2,8 @@
 backend (PostgreSQL past one machine). The pipeline and the faces know only this.
 
 Every key that names a recording carries its team_id (an org-wide install serves several
-workspaces); a forgotten transcript takes its recordings, recaps, jobs' text and follow-ups
-with it; `mark_seen` is the once-per-event ledger (True the first time a key is seen).
+workspaces); a forgotten transcript takes its recordings, recaps, jobs' text, follow-ups and
+votes with it; `mark_seen` is the once-per-event ledger (True the first time a key is seen).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from bot.core.feedback import Tally, Vote
 from bot.core.recap import Recap
 from bot.core.retrieval import Passage
 from bot.core.transcript import Transcript
@@ -53,6 +54,7 @@ class StoreProtocol(Protocol):
     async def search_passages(self, team_id: str, query: str, *, transcript_id: str | None = None,
                               channel: str | None = None, limit: int = 20) -> list[Passage]: ...
     async def recording_of(self, team_id: str, transcript_id: str) -> Job | None: ...
+    async def recording_name(self, transcript_id: str) -> str | None: ...
 
     # the names people gave diarized speakers
     async def set_speaker_names(self, team_id: str, transcript_id: str, channel: str,
@@ -60,6 +62,12 @@ class StoreProtocol(Protocol):
     async def speaker_names(self, team_id: str, transcript_id: str) -> dict[str, str]: ...
     async def channel_speaker_names(self, team_id: str, channel: str,
                                     limit: int = 50) -> list[str]: ...
+
+    # 👍/👎 on Recap's messages: one row per person per message, gone with the transcript
+    async def record_vote(self, vote: Vote) -> None: ...
+    async def message_votes(self, team_id: str, channel: str,
+                            message_ts: str) -> dict[str, str]: ...
+    async def vote_tallies(self, since: float) -> list[Tally]: ...
 
     # follow-ups, events seen, forgetting, settings kept in the database
     async def add_followup(self, job_id: int, question: str, answer: str) -> None: ...

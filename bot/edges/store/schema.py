@@ -25,6 +25,9 @@ Tables (schema version in PRAGMA user_version; MIGRATIONS run in order, each onc
   passages     FTS5 (v4): overlapping windows of each transcript's utterances (transcript_id,
                team_id, start_ms, speakers, text), BM25-ranked, for follow-ups, /recap ask and
                /recap search; rebuilt when a transcript is stored, deleted with it
+  votes        (team_id, channel, message_ts, user_id) PK, kind (recap|answer), job_id,
+               transcript_id, style, direction (up|down), created_at, updated_at (v5): 👍/👎 on
+               Recap's messages, one per person per message (votes.py); deleted with the transcript
 AUTOINCREMENT because ids travel in Slack buttons: a forgotten job's id never names another job.
 Times are REAL unix seconds.
 """
@@ -40,6 +43,7 @@ from sqlite_utils.db import ForeignKey
 
 from bot.core.retrieval import passages
 from bot.core.transcript import Transcript
+from bot.edges.store.votes import v5_votes
 
 JOB_STATES = ("queued", "transcribing", "summarizing", "posted", "failed")
 FINISHED_STATES = ("posted", "failed")
@@ -119,7 +123,7 @@ def index_transcript(db: Database, team_id: str, transcript: Transcript) -> None
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [_v1_tables, _v2_forgotten, _v3_speaker_names,
-                                                _v4_passages]
+                                                _v4_passages, v5_votes]
 
 
 @contextmanager

@@ -26,9 +26,11 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
+from bot.core.feedback import Tally, Vote
 from bot.core.recap import Recap
 from bot.core.retrieval import Passage
 from bot.core.transcript import Transcript
+from bot.edges.store import votes
 from bot.edges.store.rows import (
     Job,
     changed,
@@ -364,6 +366,13 @@ class Store:
                           order_by="id")
         return jobs[0] if jobs else None
 
+    @_on_worker
+    def recording_name(self, transcript_id: str) -> str | None:
+        """The name a recording of this transcript was stored under (the CLI's have no job)."""
+        row = first_row(self._db, "recordings", "transcript_id = ?", [transcript_id],
+                        select="name", order_by="created_at")
+        return str(row["name"]) if row and row["name"] else None
+
     # speaker names
 
     @_on_worker
@@ -389,6 +398,23 @@ class Store:
             "channel = ? GROUP BY name ORDER BY at DESC LIMIT ?", [team_id, channel, limit])
         return [r["name"] for r in rows]
 
+    # feedback (bot.edges.store.votes)
+
+    @_on_worker
+    def record_vote(self, vote: Vote) -> None:
+        """Store a 👍/👎; the same person's second click on the same message replaces it."""
+        votes.record_vote(self._db, vote)
+
+    @_on_worker
+    def message_votes(self, team_id: str, channel: str, message_ts: str) -> dict[str, str]:
+        """The votes on one message: user id -> "up" | "down"."""
+        return votes.message_votes(self._db, team_id, channel, message_ts)
+
+    @_on_worker
+    def vote_tallies(self, since: float) -> list[Tally]:
+        """Votes cast (or changed) since `since`, counted per kind, style and direction."""
+        return votes.vote_tallies(self._db, since)
+
     # privacy
 
     @_on_worker
@@ -409,7 +435,7 @@ class Store:
                   "created_at": time.time()} for t in threads], ignore=True)
             for table, column in [("jobs", "transcript_id"), ("recaps", "transcript_id"),
                                   ("speaker_names", "transcript_id"),
-                                  ("passages", "transcript_id"),
+                                  ("passages", "transcript_id"), ("votes", "transcript_id"),
                                   ("recordings", "transcript_id"), ("transcripts", "id")]:
                 self._db.table(table).delete_where(f"{column} = ?", [transcript_id])
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
@@ -434,6 +460,7 @@ class Store:
                 self._db.table("forgotten").insert(
                     {"key": thread_key(t['team_id'], t['channel'], t['thread_ts']),
                      "created_at": time.time()}, ignore=True)
+            self._db.table("votes").delete_where("job_id = ?", [job_id])
             self._db.table("jobs").delete_where("id = ?", [job_id])
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 

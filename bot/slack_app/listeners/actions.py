@@ -1,4 +1,5 @@
-"""Buttons on recaps and status messages: restyle, transcript, speakers, my items, forget, retry."""
+"""Buttons on recaps and status messages: restyle, transcript, speakers, my items, forget, retry,
+👍/👎."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
+from bot.core.feedback import ACTION_PATTERN
 from bot.edges.store import Job
 from bot.slack_app import handlers as talk
 from bot.slack_app import recap_people, recap_thread
+from bot.slack_app.feedback import record_feedback
 
 
 def register(app: AsyncApp) -> None:
@@ -19,6 +22,7 @@ def register(app: AsyncApp) -> None:
     app.action("retry")(handle_retry)
     app.action("speakers")(handle_speakers)
     app.action("my_items")(handle_my_items)
+    app.action(re.compile(ACTION_PATTERN))(handle_feedback)
 
 
 async def _job(body: dict[str, Any], context: AsyncBoltContext,
@@ -83,3 +87,19 @@ async def handle_my_items(ack: AsyncAck, body: dict[str, Any], context: AsyncBol
     await ack()
     if job := await _job(body, context, respond):
         await recap_people.send_my_items(context["deps"], job, str(body["user"]["id"]))
+
+
+async def handle_feedback(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext,
+                          respond: AsyncRespond) -> None:
+    """👍/👎 (feedback_buttons, or the plain buttons where that block is refused): a vote row."""
+    await ack()
+    container, message = body.get("container") or {}, body.get("message") or {}
+    thanks = await record_feedback(
+        context["deps"], value=str(body["actions"][0].get("value") or ""),
+        team_id=context.team_id or "", user_id=(body.get("user") or {}).get("id") or "",
+        channel=container.get("channel_id") or (body.get("channel") or {}).get("id") or "",
+        message_ts=container.get("message_ts") or message.get("ts") or "",
+        thread_ts=container.get("thread_ts") or message.get("thread_ts") or message.get("ts")
+        or "")
+    if thanks:
+        await respond(thanks)
