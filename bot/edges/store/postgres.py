@@ -110,3 +110,9 @@ class PgStore(PgMore):
         row = await self._one("SELECT transcript_id FROM recordings WHERE source_key = %s",
                               [source_key])
         return row["transcript_id"] if row else None
+
+    # across processes (postgres_notify.py, postgres_window.py)
+
+    async def notify(self, channel: str, payload: str) -> None:
+        """`NOTIFY channel, payload` (pg_notify: both as parameters, nothing spliced in)."""
+        await self._all("SELECT pg_notify(%s, %s)", [channel, payload])
