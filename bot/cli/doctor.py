@@ -169,7 +169,7 @@ async def check_database(config: Config) -> Check | list[Check]:
     if config.database_url:
         from bot.cli.doctor_pg import check_postgres
 
-        return await check_postgres(config)
+        return [Check(*line) for line in await check_postgres(config)]
     path = config.database_path
     if not os.path.exists(path):
         folder = os.path.dirname(os.path.abspath(path))

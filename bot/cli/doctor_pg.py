@@ -10,17 +10,24 @@ procrastinate's tables: procrastinate/sql/schema.sql (procrastinate_jobs.status,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 
-from bot.cli.doctor import Check
 from bot.config import Config
 from bot.edges.store.postgres import CONNECT_TIMEOUT_S, safe_url
 from bot.edges.store.postgres_schema import MIGRATIONS
 from bot.worker import STALLED_HEARTBEATS
 
 STATUSES = ("todo", "doing", "failed")
+
+
+class Check(NamedTuple):
+    """One report line, as bot.cli.doctor.Check (which imports this module, not the reverse)."""
+
+    name: str
+    status: str
+    detail: str
 
 
 async def check_postgres(config: Config) -> list[Check]:
