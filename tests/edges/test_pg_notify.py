@@ -8,6 +8,7 @@ import asyncio
 
 import psycopg
 
+from bot.edges.store import postgres_notify
 from bot.edges.store.postgres import PgStore
 from bot.edges.store.postgres_notify import CHANNEL, NOTIFIED, Listener, publish
 
@@ -52,6 +53,23 @@ async def test_a_listener_cut_off_listens_again(pg_url):
             await asyncio.sleep(0.05)
         await publish(store, "tx-later")
         assert await asyncio.wait_for(completions["tx-later"], 10) == NOTIFIED
+    finally:
+        task.cancel()
+        await store.close()
+
+
+async def test_a_quiet_listener_checks_its_connection_and_keeps_listening(pg_url, monkeypatch):
+    monkeypatch.setattr(postgres_notify, "KEEPALIVE_S", 0.05)
+    loop = asyncio.get_running_loop()
+    completions: dict[str, asyncio.Future[str]] = {"tx-quiet": loop.create_future()}
+    listener = Listener(pg_url, completions)
+    task = await started(listener)
+    store = await PgStore.open(pg_url)
+    try:
+        await asyncio.sleep(0.3)  # several quiet spells, each ended by a SELECT 1
+        await publish(store, "tx-quiet")
+        assert await asyncio.wait_for(completions["tx-quiet"], 10) == NOTIFIED
+        assert listener.listens == 1  # the same connection throughout
     finally:
         task.cancel()
         await store.close()

@@ -10,7 +10,8 @@ webhook; a resumed job looks once at start anyway. Payloads are transcript ids (
 NOTIFY's 8000-byte limit).
 PostgreSQL: https://www.postgresql.org/docs/current/sql-notify.html (and sql-listen.html);
 psycopg 3: https://www.psycopg.org/psycopg3/docs/advanced/async.html#asynchronous-notifications
-(`AsyncConnection.notifies()`; autocommit, or notifications wait for the transaction's end).
+(`AsyncConnection.notifies(timeout=)`, psycopg 3.2+; autocommit, or notifications wait for the
+transaction's end).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "recap_transcripts"
 MAX_PAYLOAD = 8000 - 1  # NOTIFY's limit in bytes, in the default configuration
 RECONNECT_S = (0.5, 30.0)  # first and longest pause before listening again
+KEEPALIVE_S = 30.0  # a LISTEN connection dropped silently (a NAT, a failover) is found by then
 NOTIFIED = "notified"  # the result a woken future carries (the job GETs the real status)
 
 
@@ -61,8 +63,10 @@ class Listener:
                     self.listens += 1
                     self.ready.set()
                     pause = RECONNECT_S[0]
-                    async for note in conn.notifies():
-                        self.wake(note.payload)
+                    while True:  # a silent connection is checked every KEEPALIVE_S
+                        async for note in conn.notifies(timeout=KEEPALIVE_S):
+                            self.wake(note.payload)
+                        await conn.execute("SELECT 1")
             except psycopg.Error as error:
                 self.ready.clear()
                 log.warning("lost the LISTEN connection to %s (%s); listening again in %.1f s",
