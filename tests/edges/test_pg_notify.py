@@ -34,6 +34,7 @@ async def test_a_notify_wakes_the_one_waiting_future(pg_url):
         assert not completions["tx-other"].done() and listener.woken == 1
     finally:
         task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
         await store.close()
 
 
@@ -55,6 +56,7 @@ async def test_a_listener_cut_off_listens_again(pg_url):
         assert await asyncio.wait_for(completions["tx-later"], 10) == NOTIFIED
     finally:
         task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
         await store.close()
 
 
@@ -72,4 +74,5 @@ async def test_a_quiet_listener_checks_its_connection_and_keeps_listening(pg_url
         assert listener.listens == 1  # the same connection throughout
     finally:
         task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
         await store.close()
