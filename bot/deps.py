@@ -15,6 +15,7 @@ import aiohttp
 
 from bot.config import Config
 from bot.edges.llm import LLM
+from bot.edges.rate_window import Window
 from bot.edges.slack_api import SlackAPI
 from bot.edges.slack_limits import Tiers
 from bot.edges.slack_people import People
@@ -96,6 +97,19 @@ def slack_api(config: Config) -> SlackAPI:
                             config.retry_backoff, tiers)
 
 
+def _shared_window(config: Config, store: StoreProtocol) -> Window | None:
+    """With DATABASE_URL, the LLM rate window every process on the database shares (the
+    Gateway's limit is per account and model); else the LLM edge keeps its own."""
+    if not config.database_url:
+        return None
+    from bot.edges.store.postgres import PgStore
+    from bot.edges.store.postgres_window import SharedWindow
+
+    assert isinstance(store, PgStore)
+    key = f"{config.llm_base_url} {config.llm_model}"
+    return SharedWindow(store, key, config.llm_rpm, config.llm_rate_period)
+
+
 async def open_deps(config: Config, *, slack: bool = False) -> Deps:
     """Open every client the configuration allows; `slack=True` also builds the Web API client."""
     store = await open_store(config.database_path, config.database_url)
@@ -126,6 +140,7 @@ async def open_deps(config: Config, *, slack: bool = False) -> Deps:
         max_tokens=config.llm_max_tokens,
         timeout=config.llm_timeout,
         backoff=config.retry_backoff,
+        window=_shared_window(config, store),
     )
     return Deps(
         config=config,

@@ -4,6 +4,8 @@ One process: the same Deps as `recap run` (store, transcriber, LLM, Slack Web AP
 procrastinate worker running JOBS_PER_WORKER jobs at once (a job mostly waits on AssemblyAI and
 the LLM), its heartbeat every WORKER_HEARTBEAT s, and the stalled-job sweep (queue_runner.
 retry_stalled) that puts back the jobs of a worker silent for 3 heartbeats (killed, frozen).
+With PUBLIC_URL (webhook mode) one LISTEN connection (postgres_notify.Listener) wakes the job
+whose transcript a web process was told about; it is listening before the first job is taken.
 SIGTERM/SIGINT: stop taking jobs; running jobs are cancelled at their last stored step, as in
 `recap run`, and stay resumable.
 """
@@ -16,13 +18,16 @@ import logging
 import signal
 
 from bot.config import Config
-from bot.deps import open_deps
+from bot.deps import Deps, open_deps
 from bot.edges.store import open_store
+from bot.edges.store.postgres_notify import Listener
+from bot.errors import ConfigError
 from bot.slack_app.queue_runner import ensure_queue_schema, queue_app, retry_stalled
 
 log = logging.getLogger(__name__)
 JOBS_PER_WORKER = 20
 STALLED_HEARTBEATS = 3
+LISTEN_TIMEOUT_S = 10.0
 
 
 async def work(config: Config, stop: asyncio.Event | None = None) -> int:
@@ -36,7 +41,10 @@ async def work(config: Config, stop: asyncio.Event | None = None) -> int:
     deps = await open_deps(config, slack=True)
     app = queue_app(config.database_url)
     heartbeat = config.worker_heartbeat
+    listening: asyncio.Task[None] | None = None
     try:
+        if config.public_url:
+            listening = await _listen(config.database_url, deps)
         async with app.open_async():
             await ensure_queue_schema(app, config.database_url)
             worker = asyncio.create_task(app.run_worker_async(
@@ -54,8 +62,25 @@ async def work(config: Config, stop: asyncio.Event | None = None) -> int:
                 task.cancel()
             await asyncio.gather(worker, sweep, return_exceptions=True)
     finally:
+        if listening is not None:
+            listening.cancel()
+            await asyncio.gather(listening, return_exceptions=True)
         await deps.aclose()
     return 0
+
+
+async def _listen(database_url: str, deps: Deps) -> asyncio.Task[None]:
+    """The LISTEN task, once it listens (a database that refuses it fails the start)."""
+    listener = Listener(database_url, deps.completions)
+    task = asyncio.create_task(listener.run())
+    ready = asyncio.create_task(listener.ready.wait())
+    await asyncio.wait([task, ready], timeout=LISTEN_TIMEOUT_S,
+                       return_when=asyncio.FIRST_COMPLETED)
+    if not listener.ready.is_set():
+        for pending in (task, ready):
+            pending.cancel()
+        raise ConfigError("Cannot LISTEN for webhook calls on the database at DATABASE_URL.")
+    return task
 
 
 async def migrate(config: Config) -> str:

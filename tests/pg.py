@@ -49,7 +49,8 @@ def _run_as() -> str | None:
         done = subprocess.run(["useradd", "--system", "--no-create-home", PG_USER],
                               capture_output=True)
         if done.returncode not in (0, 9):
-            raise RuntimeError(f"useradd {PG_USER} failed: {done.stderr.decode().strip()}")
+            why = done.stderr.decode().strip()
+            raise RuntimeError(f"useradd {PG_USER} failed: {why}") from None
     return PG_USER
 
 

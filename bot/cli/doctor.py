@@ -58,22 +58,25 @@ async def doctor_command(args: argparse.Namespace) -> int:
 
 
 async def run_checks(config: Config) -> list[Check]:
-    """Every check, in report order."""
-    named: list[tuple[str, Callable[[Config], Awaitable[Check]]]] = [
+    """Every check, in report order (with DATABASE_URL, Database is followed by Queue)."""
+    named: list[tuple[str, Callable[[Config], Awaitable[Check | list[Check]]]]] = [
         ("Slack", check_slack), ("AssemblyAI", check_assemblyai), ("LLM", check_llm),
         ("Database", check_database), ("PUBLIC_URL", check_public_url),
         ("Feedback", check_feedback),
     ]
 
-    async def guarded(name: str, check: Callable[[Config], Awaitable[Check]]) -> Check:
+    async def guarded(name: str,
+                      check: Callable[[Config], Awaitable[Check | list[Check]]]) -> list[Check]:
         try:
-            return await asyncio.wait_for(check(config), CHECK_TIMEOUT_S)
+            found = await asyncio.wait_for(check(config), CHECK_TIMEOUT_S)
         except TimeoutError:
-            return Check(name, "FAIL", f"no answer within {CHECK_TIMEOUT_S:g} s")
+            return [Check(name, "FAIL", f"no answer within {CHECK_TIMEOUT_S:g} s")]
         except RecapError as error:
-            return Check(name, "FAIL", error.message)
+            return [Check(name, "FAIL", error.message)]
+        return found if isinstance(found, list) else [found]
 
-    return list(await asyncio.gather(*(guarded(n, c) for n, c in named)))
+    lines = await asyncio.gather(*(guarded(n, c) for n, c in named))
+    return [check for group in lines for check in group]
 
 
 async def check_slack(config: Config) -> Check:
@@ -162,8 +165,13 @@ async def check_llm(config: Config) -> Check:
     return Check("LLM", "ok" if ok else "FAIL", detail)
 
 
-async def check_database(config: Config) -> Check:
-    """DATABASE_PATH can be written (and, if it exists, opens and passes an integrity check)."""
+async def check_database(config: Config) -> Check | list[Check]:
+    """DATABASE_PATH can be written (and, if it exists, opens and passes an integrity check);
+    with DATABASE_URL, PostgreSQL and the queue instead (doctor_pg)."""
+    if config.database_url:
+        from bot.cli.doctor_pg import check_postgres
+
+        return [Check(*line) for line in await check_postgres(config)]
     path = config.database_path
     if not os.path.exists(path):
         folder = os.path.dirname(os.path.abspath(path))

@@ -26,7 +26,7 @@ import aiohttp
 from bot.core.parse import extract_json
 from bot.core.prompts import schema_instructions
 from bot.core.recap import add_usage, new_usage
-from bot.edges.rate_window import RateWindow, tracing
+from bot.edges.rate_window import RateWindow, Window, tracing
 from bot.edges.retry import Transient, parse_retry_after, with_retries
 from bot.errors import LLMRejected, RecapError, ServiceUnavailable, SummaryFailed
 
@@ -111,6 +111,7 @@ class LLM:
         max_tokens: int = 4000,
         timeout: float = 120.0,
         backoff: float = 1.0,
+        window: Window | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.model = model
@@ -122,7 +123,7 @@ class LLM:
             self._headers["Authorization" if bearer else "authorization"] = (
                 f"Bearer {api_key}" if bearer else api_key
             )
-        self._window = RateWindow(rpm, rate_period)
+        self._window = window or RateWindow(rpm, rate_period)  # shared: postgres_window
         self._semaphore = asyncio.Semaphore(concurrency)
         self._timeout = timeout
         self._backoff = backoff

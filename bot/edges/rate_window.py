@@ -11,8 +11,16 @@ import asyncio
 from collections import deque
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Protocol
 
 import aiohttp
+
+
+class Window(Protocol):
+    """What the LLM edge waits on before each request: RateWindow, or with DATABASE_URL the
+    window all processes share (bot.edges.store.postgres_window.SharedWindow)."""
+
+    async def acquire(self) -> Slot: ...
 
 
 class RateWindow:

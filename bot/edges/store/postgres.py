@@ -111,3 +111,20 @@ class PgStore(PgMore, PgVotes):
         row = await self._one("SELECT transcript_id FROM recordings WHERE source_key = %s",
                               [source_key])
         return row["transcript_id"] if row else None
+
+    # across processes (postgres_notify.py, postgres_window.py)
+
+    async def notify(self, channel: str, payload: str) -> None:
+        """`NOTIFY channel, payload` (pg_notify: both as parameters, nothing spliced in)."""
+        await self._all("SELECT pg_notify(%s, %s)", [channel, payload])
+
+    async def take_slot(self, key: str, limit: int, period: float) -> float:
+        """One request in `key`'s shared window (postgres_window.V6's recap_take_slot): when
+        taken, minus its database time; else the seconds until a place frees (> 0)."""
+        row = await self._one("SELECT recap_take_slot(%s, %s, %s) AS wait", [key, limit, period])
+        return float(row["wait"]) if row else 0.0
+
+    async def shift_slot(self, key: str, old: float, new: float) -> None:
+        """Move a request of `key`'s shared window from time `old` to `new` (see take_slot)."""
+        await self._count("UPDATE rate_window SET at = %s WHERE key = %s AND at = %s",
+                          [new, key, old])

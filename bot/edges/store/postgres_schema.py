@@ -18,6 +18,7 @@ from psycopg.rows import tuple_row
 
 from bot.edges.store.postgres_more import V3, V4
 from bot.edges.store.postgres_votes import V5
+from bot.edges.store.postgres_window import V6
 from bot.edges.store.schema import JOB_STATES
 from bot.errors import ConfigError
 
@@ -51,7 +52,7 @@ _V1 = [
 ]
 _V2 = ["CREATE TABLE forgotten (key TEXT PRIMARY KEY, created_at DOUBLE PRECISION NOT NULL)"]
 
-MIGRATIONS: list[list[str]] = [_V1, _V2, V3, V4, V5]
+MIGRATIONS: list[list[str]] = [_V1, _V2, V3, V4, V5, V6]
 _LOCK_ID = 0x5245434150  # "RECAP": one advisory lock id for migrations
 
 
