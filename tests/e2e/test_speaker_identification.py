@@ -12,6 +12,9 @@ from typing import Any
 from bot.sim.stage import AppProcess, Stage
 from tests.e2e.people import (
     CHANNEL,
+    button,
+    click,
+    command,
     mention,
     recapped,
     recaps,
@@ -19,6 +22,7 @@ from tests.e2e.people import (
     text_of,
     wait_reaction,
     wait_replies,
+    with_button,
 )
 
 TURNS = [
@@ -58,6 +62,11 @@ def creates(stage: Stage) -> list[dict[str, Any]]:
 
 def offered(body: dict[str, Any]) -> list[str]:
     return body["speech_understanding"]["request"]["speaker_identification"]["known_values"]
+
+
+def names_stored(stage: Stage) -> dict[str, str]:
+    with sqlite3.connect(f"{stage.workdir}/recap.db") as db:
+        return dict(db.execute("SELECT label, name FROM speaker_names").fetchall())
 
 
 def stored_labels(stage: Stage) -> set[str]:
@@ -169,3 +178,19 @@ async def test_a_name_a_person_gave_is_never_replaced(stage):
     assert stage.llm.understanding.requests == 0  # named already: nothing to ask
     text = text_of(recaps(stage, ts)[0])
     assert "Priya S " in text and "Priya Shah" not in text
+
+
+async def test_forget_removes_the_identified_names_too(stage, app):
+    with_members(stage)
+    ts = await recapped(stage, app, recording(stage))
+    assert names_stored(stage) == {"A": "Priya Shah", "B": "Marcus Lee"}
+
+    status, _, _ = await command(stage, app, "forget")
+    assert status == 200
+    await stage.slack.wait_for(lambda: any("forget" in str(m.blocks)
+                                           for m in stage.slack.thread(CHANNEL, ts)[1:]))
+    message = with_button(stage, ts, "forget")
+    await click(stage, app, message, "forget", button(message, "forget")["value"])
+    await stage.slack.wait_for(lambda: stage.assemblyai.deletes == 1)
+
+    await stage.slack.wait_for(lambda: names_stored(stage) == {})  # deleted right after
