@@ -13,6 +13,8 @@ import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 
+from bot.core.identification import known_values
+from bot.core.said_names import said_names
 from bot.core.transcript import Transcript
 from bot.deps import Deps
 from bot.errors import RecapError
@@ -56,11 +58,16 @@ async def remember_names(deps: Deps, team_id: str, channel: str, transcript: Tra
 async def identify_cached(deps: Deps, team_id: str, channel: str, transcript: Transcript,
                           candidates: Sequence[str]) -> dict[str, str]:
     """A transcript Recap already had (a re-drop, another channel) and nobody has named:
-    Speaker Identification on AssemblyAI's copy, never a new transcription. Only with
-    candidates, a Gateway to ask (config.understanding_url) and AssemblyAI's letters."""
+    Speaker Identification on AssemblyAI's copy, never a new transcription. Offered: the
+    channel's `candidates`, then the names people were addressed by in it (bot.core.
+    said_names). Only with some, a Gateway to ask (config.understanding_url) and AssemblyAI's
+    letters."""
     transcriber = deps.transcriber_
-    if (not candidates or transcriber is None or not transcriber.can_identify
+    if (transcriber is None or not transcriber.can_identify
             or transcript.id.startswith("local:") or not transcript.utterances):
+        return {}
+    candidates = known_values(candidates, said_names(transcript.utterances))
+    if not candidates:
         return {}
     if await deps.store.speaker_names(team_id, transcript.id):
         return {}

@@ -194,3 +194,24 @@ async def test_forget_removes_the_identified_names_too(stage, app):
     await stage.slack.wait_for(lambda: stage.assemblyai.deletes == 1)
 
     await stage.slack.wait_for(lambda: names_stored(stage) == {})  # deleted right after
+
+
+async def test_names_said_in_a_recording_are_offered_when_it_is_identified_later(stage):
+    app = await gateway_app(stage)
+    said = [("A", 0, 5000, "Marcus, can you tag the release today?"),
+            ("B", 5100, 9000, "Sure, Priya. I will tag it after lunch."),
+            ("C", 9100, 12000, "And the demo is on Tuesday.")]
+    file = stage.slack.add_file("sync.mp3", content=b"ID3 sync")
+    stage.assemblyai.script(stage.slack.file_sha256(file), said,
+                            names={"A": "Priya", "B": "Marcus", "C": "Dana"})
+    await recapped_in(stage, app, file, OTHER)
+    stage.slack.add_channel("C0QUIET")  # nobody there either: only what was said is offered
+
+    ts = await recapped_in(stage, app, file, "C0QUIET")
+
+    (run,) = [r.json for r in stage.llm.requests if r.path == "/v1/understanding"]
+    assert run["speech_understanding"]["request"]["speaker_identification"][
+        "known_values"] == ["Marcus", "Priya"]
+    assert stage.assemblyai.transcriptions == 1
+    text = text_of(recaps(stage, ts, channel="C0QUIET")[0])
+    assert "Priya" in text and "Marcus" in text and "Speaker C" in text
