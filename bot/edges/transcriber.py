@@ -201,7 +201,7 @@ class Transcriber:
                 log.warning("create refused with speaker identification (%s); "
                             "creating without it", _reason(error))
                 config.speech_understanding = None
-                raise Transient("HTTP 400 with speaker identification") from None
+                raise Transient("HTTP 400 with speaker identification", 0.0) from None
             return str(transcript.id)
 
         return await self._call(once)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 
 from bot.core.identification import known_values
 from bot.core.said_names import said_names
@@ -22,7 +22,7 @@ from bot.errors import RecapError
 log = logging.getLogger(__name__)
 
 CANDIDATES_WAIT_S = 1.0  # after the upload, how long the create waits for the channel's names
-IDENTIFY_WAIT_S = 30.0  # how long a later identification (a cached transcript) may take
+IDENTIFY_WAIT_S = 30.0  # how long a later identification (names and the run) may take
 
 
 async def candidates_ready(candidates: asyncio.Future[list[str]] | None) -> list[str]:
@@ -56,7 +56,7 @@ async def remember_names(deps: Deps, team_id: str, channel: str, transcript: Tra
 
 
 async def identify_cached(deps: Deps, team_id: str, channel: str, transcript: Transcript,
-                          candidates: Sequence[str]) -> dict[str, str]:
+                          candidates: Awaitable[Sequence[str]]) -> dict[str, str]:
     """A transcript Recap already had (a re-drop, another channel) and nobody has named:
     Speaker Identification on AssemblyAI's copy, never a new transcription. Offered: the
     channel's `candidates`, then the names people were addressed by in it (bot.core.
@@ -66,14 +66,12 @@ async def identify_cached(deps: Deps, team_id: str, channel: str, transcript: Tr
     if (transcriber is None or not transcriber.can_identify
             or transcript.id.startswith("local:") or not transcript.utterances):
         return {}
-    candidates = known_values(candidates, said_names(transcript.utterances))
-    if not candidates:
-        return {}
     if await deps.store.speaker_names(team_id, transcript.id):
         return {}
     try:
-        found = await asyncio.wait_for(transcriber.identify(transcript.id, candidates),
-                                       IDENTIFY_WAIT_S)
+        async with asyncio.timeout(IDENTIFY_WAIT_S):
+            offered = known_values(await _gathered(candidates), said_names(transcript.utterances))
+            found = await transcriber.identify(transcript.id, offered) if offered else {}
     except TimeoutError:
         log.info("speaker identification of %s took too long: no names", transcript.id)
         return {}
@@ -81,3 +79,11 @@ async def identify_cached(deps: Deps, team_id: str, channel: str, transcript: Tr
         log.info("speaker identification of %s failed: %s", transcript.id, error.message)
         return {}
     return await remember_names(deps, team_id, channel, transcript, found)
+
+
+async def _gathered(candidates: Awaitable[Sequence[str]]) -> Sequence[str]:
+    try:
+        return await candidates
+    except Exception as error:  # a names lookup that broke is no names, not a failed recap
+        log.warning("could not gather the channel's names: %s", error)
+        return []

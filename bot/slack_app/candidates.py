@@ -10,12 +10,9 @@ on it for long (bot.pipeline.names.candidates_ready).
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from bot.core.identification import known_values
 from bot.deps import Deps
-
-log = logging.getLogger(__name__)
 
 
 async def speaker_candidates(deps: Deps, team_id: str, channel: str) -> list[str]:
@@ -30,15 +27,6 @@ async def speaker_candidates(deps: Deps, team_id: str, channel: str) -> list[str
 def start_candidates(deps: Deps, team_id: str, channel: str) -> asyncio.Task[list[str]]:
     """speaker_candidates in its own task; cancel it when the job no longer needs it."""
     return asyncio.create_task(speaker_candidates(deps, team_id, channel))
-
-
-async def settled(task: asyncio.Task[list[str]]) -> list[str]:
-    """The task's names, however long Slack takes; [] if gathering them failed."""
-    try:
-        return await task
-    except Exception as error:  # names are a nicety: a failed lookup is no names
-        log.warning("could not gather the channel's names: %s", error)
-        return []
 
 
 def drop(task: asyncio.Task[list[str]]) -> None:

@@ -21,7 +21,7 @@ from bot.errors import RecapError, SlackRefused
 from bot.pipeline import ProgressFn, get_recap, get_transcript
 from bot.pipeline.names import identify_cached
 from bot.pipeline.transcripts import SubmittedFn
-from bot.slack_app.candidates import drop, settled, start_candidates
+from bot.slack_app.candidates import drop, start_candidates
 from bot.slack_app.status_message import StatusMessage
 
 log = logging.getLogger(__name__)
@@ -127,8 +127,7 @@ async def _transcript(deps: Deps, job: Job, source: Source, submitted: Submitted
             **({"progress": progress} if progress else {}),
         )
         if cached and candidates is not None:
-            await identify_cached(deps, job.team_id, job.channel, transcript,
-                                  await settled(candidates))
+            await identify_cached(deps, job.team_id, job.channel, transcript, candidates)
     finally:
         if candidates is not None:
             drop(candidates)
