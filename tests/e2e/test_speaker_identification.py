@@ -12,6 +12,7 @@ from typing import Any
 from bot.sim.stage import AppProcess, Stage
 from tests.e2e.people import (
     CHANNEL,
+    ask,
     button,
     click,
     command,
@@ -97,6 +98,10 @@ async def test_the_recap_names_the_channels_people_and_keeps_speaker_c(stage, ap
     assert "Speaker C" in text and "Dana" not in text  # not offered, so not guessed
     assert "Speakers: Priya Shah " in text  # the talk-time footer
     assert stored_labels(stage) == {"A", "B", "C"}  # the transcript keeps AssemblyAI's letters
+
+    assert await ask(stage, app, ts, "What did Marcus Lee promise?")
+    prompt = stage.llm.completions[-1].request["messages"][0]["content"]
+    assert "Marcus Lee:" in prompt and "Speaker B:" not in prompt  # answers use the names too
 
 
 async def test_a_name_given_in_the_channel_is_offered_for_its_next_recording(stage, app):
