@@ -14,14 +14,18 @@ import asyncio
 from bot.core.identification import known_values
 from bot.deps import Deps
 
+REMEMBERED_FIRST = 20  # of the channel's remembered names, how many go before its members
+
 
 async def speaker_candidates(deps: Deps, team_id: str, channel: str) -> list[str]:
-    """The channel's candidate names, remembered ones first; [] when there are none."""
+    """The channel's candidate names: the newest remembered ones, its members, the older
+    remembered ones (bot.core.identification.known_values bounds them); [] when none."""
     remembered, members = await asyncio.gather(
         deps.store.channel_speaker_names(team_id, channel),
         deps.people.members(team_id, channel),
     )
-    return known_values(remembered, (m.name for m in members))
+    newest = remembered[:REMEMBERED_FIRST]  # so a long memory never crowds out the members
+    return known_values(newest, (m.name for m in members), remembered[REMEMBERED_FIRST:])
 
 
 def start_candidates(deps: Deps, team_id: str, channel: str) -> asyncio.Task[list[str]]:
