@@ -67,6 +67,7 @@ class Config:
     max_transcript_mb: int = 20
     retention_days: int | None = None
     judge: bool = False
+    mention_owners: bool = False  # on: an owner who is one channel member is @-mentioned
     log_level: str = "INFO"
     # Tuning knobs (documented in the README; defaults suit production).
     llm_rpm: int = 30
@@ -181,6 +182,14 @@ def _database_url(raw: str | None) -> str | None:
     return raw
 
 
+def _on_off(name: str, raw: str | None) -> bool:
+    """A switch: on or off (unset: off); anything else stops Recap naming the variable."""
+    value = (raw or "off").lower()
+    if value not in ("on", "off"):
+        raise ConfigError(f"{name} must be on or off, not {value[:40]!r}.")
+    return value == "on"
+
+
 def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
     raw = (env.get(name) or "").strip()
     if not raw:
@@ -256,6 +265,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         max_transcript_mb=_int(env, "MAX_TRANSCRIPT_MB", 20) or 20,
         retention_days=_int(env, "RETENTION_DAYS", None),
         judge=(get("JUDGE") or "off").lower() in ("on", "1", "true", "yes"),
+        mention_owners=_on_off("MENTION_OWNERS", get("MENTION_OWNERS")),
         log_level=level,
         llm_rpm=rpm,
         llm_rate_period=_float(env, "LLM_RATE_PERIOD", 60.0),

@@ -147,3 +147,11 @@ def test_speaker_identification_on_a_finished_transcript_goes_to_assemblyais_gat
     explicit = load({"LLM_BASE_URL": "http://localhost:8080/v1",
                      "ASSEMBLYAI_GATEWAY_URL": "http://127.0.0.1:9/v1/"})
     assert explicit.understanding_url == "http://127.0.0.1:9/v1"
+
+
+def test_mention_owners_is_off_unless_on_and_nothing_else():
+    assert load({}).mention_owners is False
+    assert load({"MENTION_OWNERS": "ON"}).mention_owners is True
+    assert load({"MENTION_OWNERS": "off"}).mention_owners is False
+    with pytest.raises(ConfigError, match="MENTION_OWNERS must be on or off, not 'maybe'"):
+        load({"MENTION_OWNERS": "maybe"})

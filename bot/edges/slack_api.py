@@ -116,10 +116,18 @@ class SlackAPI:
                          text=text, blocks=blocks)
 
     async def post_private(self, channel: str, user: str, text: str, *,
-                           blocks: list[Block] | None = None, team: str = "") -> None:
-        """An ephemeral message: only `user` sees it."""
+                           blocks: list[Block] | None = None, team: str = "",
+                           thread_ts: str | None = None) -> None:
+        """An ephemeral message: only `user` sees it (in the thread at `thread_ts`, if given)."""
         await self._call("show the message", "chat.postEphemeral", team=team, channel=channel,
-                         user=user, text=text, blocks=blocks)
+                         user=user, text=text, blocks=blocks, thread_ts=thread_ts)
+
+    async def open_view(self, trigger_id: str, view: Block, *, team: str = "") -> str:
+        """views.open: a modal for the person whose click gave `trigger_id` (valid 3 s, once);
+        the view's id. Not paced: a wait would outlive the trigger."""
+        reply = await self._call("open the form", "views.open", team=team,
+                                 trigger_id=trigger_id, view=view)
+        return str((reply.get("view") or {}).get("id") or "")
 
     async def permalink(self, channel: str, ts: str) -> str | None:
         """A link to a message (None when Slack will not give one: a link is a nicety)."""

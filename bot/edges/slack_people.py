@@ -78,6 +78,12 @@ class People:
             found = await asyncio.gather(*(self.member(team, user) for user in entry[1]))
         return [m for m in found if m is not None]
 
+    def is_whole(self, team: str, channel: str) -> bool:
+        """Did the last `members` of this channel list all of it (fewer ids than `at_most`)?
+        A cut list cannot tell a unique name from one shared with someone left out."""
+        entry = self._channels.get((team, channel))
+        return entry is not None and len(entry[1]) < self.at_most
+
     async def member(self, team: str, user_id: str) -> Member | None:
         """One person by id (None for a bot, a deleted account, or when Slack says no).
 

@@ -78,3 +78,13 @@ async def test_one_person_in_many_channels_is_looked_up_once(sim, slack):
     assert all([m.name for m in each] == ["Dana Whitfield"] for each in found)
     looked_up = [c.args.get("user") for c in sim.calls("users.info")]
     assert sorted(looked_up) == ["U0RECAP", "U5DANA"]  # each person once (Recap: a bot)
+
+
+async def test_a_channel_cut_at_at_most_is_not_whole(sim, slack):
+    people = People(slack, at_most=3)
+    assert not people.is_whole("T0SIM", "C9")  # not listed yet
+    assert len(await people.members("T0SIM", "C9")) <= 3
+    assert not people.is_whole("T0SIM", "C9")  # five ids in C9: someone was left out
+    whole = People(slack)
+    await whole.members("T0SIM", "C9")
+    assert whole.is_whole("T0SIM", "C9")
