@@ -13,6 +13,7 @@ from bot.sim.stage import AppProcess, Stage
 from tests.e2e.people import (
     CHANNEL,
     ask,
+    bot_replies,
     button,
     click,
     command,
@@ -102,6 +103,12 @@ async def test_the_recap_names_the_channels_people_and_keeps_speaker_c(stage, ap
     assert await ask(stage, app, ts, "What did Marcus Lee promise?")
     prompt = stage.llm.completions[-1].request["messages"][0]["content"]
     assert "Marcus Lee:" in prompt and "Speaker B:" not in prompt  # answers use the names too
+
+    before = len(bot_replies(stage, ts))
+    await click(stage, app, recap, "transcript")
+    (shared,) = await stage.slack.wait_for(lambda: bot_replies(stage, ts)[before:])
+    exported = stage.slack.file_bytes(shared.files[0]).decode()
+    assert "] Priya Shah: Morning." in exported and "] Speaker C: Can we" in exported
 
 
 async def test_a_name_given_in_the_channel_is_offered_for_its_next_recording(stage, app):
