@@ -67,18 +67,24 @@ def identification_result(speech_understanding: Any) -> tuple[str | None, dict[s
     A status other than "success" yields no names. Entries that name nobody (a letter, "Speaker
     C", "Unknown") are dropped, so those speakers keep their letters.
     """
+    status, mapping = _reported(speech_understanding)
+    return status, mapping if status == SUCCESS else {}
+
+
+def _reported(speech_understanding: Any) -> tuple[str | None, dict[str, str]]:
+    """(status, the mapping's entries that name someone), whatever the status."""
     if not isinstance(speech_understanding, Mapping):
         return None, {}
     response = speech_understanding.get("response")
     result = response.get("speaker_identification") if isinstance(response, Mapping) else None
     if not isinstance(result, Mapping):
         return None, {}
-    status = str(result.get("status") or "")
     mapping = result.get("mapping")
-    if status != SUCCESS or not isinstance(mapping, Mapping):
-        return status, {}
-    return status, {str(label): " ".join(name.split()) for label, name in mapping.items()
-                    if isinstance(name, str) and _names_someone(str(label), name)}
+    if not isinstance(mapping, Mapping):
+        mapping = {}
+    return str(result.get("status") or ""), {
+        str(label): " ".join(name.split()) for label, name in mapping.items()
+        if isinstance(name, str) and _names_someone(str(label), name)}
 
 
 def undo_relabel(items: list[dict[str, Any]] | None,
@@ -105,13 +111,16 @@ def undo_relabel(items: list[dict[str, Any]] | None,
 
 def restore_labels(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """A finished transcript's JSON with its letters back, and the names that map to them
-    (only letters the restored utterances use)."""
-    _, mapping = identification_result(data.get("speech_understanding"))
+    (only letters the restored utterances use). Any mapping reported is undone, but names are
+    handed on only when the status is success."""
+    status, mapping = _reported(data.get("speech_understanding"))
     if not mapping:
         return dict(data), {}
     restored = dict(data)
     restored["utterances"] = undo_relabel(data.get("utterances"), mapping)
     restored["words"] = undo_relabel(data.get("words"), mapping)
+    if status != SUCCESS:
+        return restored, {}
     used = {str(u.get("speaker")) for u in restored["utterances"] or ()}
     return restored, {label: name for label, name in mapping.items() if label in used}
 

@@ -63,6 +63,13 @@ def test_a_failed_identification_gives_no_names():
     assert names == {} and [u["speaker"] for u in restored["utterances"]] == ["A", "B", "C", "A"]
 
 
+def test_a_relabel_reported_with_a_failure_is_undone_but_names_nothing():
+    data = finished({"A": "Priya Shah"}, status="partial_failure")
+    assert identification_result(data["speech_understanding"]) == ("partial_failure", {})
+    restored, names = restore_labels(data)
+    assert names == {} and [u["speaker"] for u in restored["utterances"]] == ["A", "B", "C", "A"]
+
+
 def test_entries_that_name_nobody_keep_the_letter():
     block = {"response": {"speaker_identification": {
         "status": "success",

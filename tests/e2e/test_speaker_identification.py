@@ -147,6 +147,18 @@ async def test_identification_refused_is_a_normal_recap_with_letters(stage, app)
     assert "Speaker A" in text and "Priya Shah" not in text
 
 
+async def test_identification_that_ends_in_error_is_a_normal_recap_with_letters(stage, app):
+    with_members(stage)
+    stage.assemblyai.identification_status = "error"
+    ts = await recapped(stage, app, recording(stage))
+
+    (body,) = creates(stage)
+    assert offered(body) == ["Priya Shah", "Marcus Lee"]  # asked, but nobody came back named
+    text = text_of(recaps(stage, ts)[0])
+    assert "Speaker A" in text and "Speaker B" in text and "Priya Shah" not in text
+    assert names_stored(stage) == {}
+
+
 async def test_a_transcript_recap_already_has_is_named_without_transcribing_again(stage):
     app = await gateway_app(stage)
     file = recording(stage)
