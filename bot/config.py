@@ -54,6 +54,7 @@ class Config:
     assemblyai_api_key: str | None = field(default=None, repr=False)
     assemblyai_region: str = "us"
     assemblyai_base_url: str = REGION_HOSTS["us"][0]
+    assemblyai_gateway_url: str | None = None  # Speaker Identification on a finished transcript
     llm_base_url: str = REGION_HOSTS["us"][1]
     llm_api_key: str | None = field(default=None, repr=False)
     llm_model: str = "claude-sonnet-4-6"
@@ -98,6 +99,14 @@ class Config:
     def is_gateway(self) -> bool:
         """The LLM Gateway takes the raw key; other OpenAI-compatible endpoints take Bearer."""
         return is_gateway_url(self.llm_base_url)
+
+    @property
+    def understanding_url(self) -> str | None:
+        """Where Speaker Identification runs on a finished transcript (with the AssemblyAI key):
+        ASSEMBLYAI_GATEWAY_URL, else LLM_BASE_URL when that is AssemblyAI's Gateway, else none."""
+        if self.assemblyai_gateway_url:
+            return self.assemblyai_gateway_url
+        return self.llm_base_url if self.is_gateway else None
 
     def require_llm(self) -> None:
         """Raise a ConfigError naming the missing LLM key, for work that calls the LLM."""
@@ -242,6 +251,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         assemblyai_api_key=assemblyai_key,
         assemblyai_region=region,
         assemblyai_base_url=(get("ASSEMBLYAI_BASE_URL") or aai_host).rstrip("/"),
+        assemblyai_gateway_url=(get("ASSEMBLYAI_GATEWAY_URL") or "").rstrip("/") or None,
         llm_base_url=llm_base_url,
         llm_api_key=llm_key,
         llm_model=get("LLM_MODEL") or "claude-sonnet-4-6",

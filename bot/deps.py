@@ -128,6 +128,7 @@ async def open_deps(config: Config, *, slack: bool = False) -> Deps:
             backoff=config.retry_backoff,
             webhook_url=webhook_url,
             webhook_secret=secret,
+            gateway_url=config.understanding_url,
         )
     llm = LLM(
         base_url=config.llm_base_url,

@@ -139,6 +139,16 @@ def test_without_any_key_the_gateway_names_both_settings():
         load({}).require_llm()
 
 
+def test_speaker_identification_on_a_finished_transcript_goes_to_assemblyais_gateway_only():
+    assert load({}).understanding_url == "https://llm-gateway.assemblyai.com/v1"
+    assert load({"ASSEMBLYAI_REGION": "eu"}).understanding_url == (
+        "https://llm-gateway.eu.assemblyai.com/v1")
+    assert load({"LLM_BASE_URL": "http://localhost:8080/v1"}).understanding_url is None
+    explicit = load({"LLM_BASE_URL": "http://localhost:8080/v1",
+                     "ASSEMBLYAI_GATEWAY_URL": "http://127.0.0.1:9/v1/"})
+    assert explicit.understanding_url == "http://127.0.0.1:9/v1"
+
+
 def test_mention_owners_is_off_unless_on_and_nothing_else():
     assert load({}).mention_owners is False
     assert load({"MENTION_OWNERS": "ON"}).mention_owners is True

@@ -29,6 +29,9 @@ from bot.sim.stage import AppProcess, Stage
 from bot.sim.terminal import BOLD, DIM, Terminal, style
 
 CHANNEL, CHANNEL_NAME = "C0STANDUP", "standup"
+# The channel's people, named as the sample stand-up's speakers are (bot.sim.samples
+# SAMPLE_NAMES): Recap offers their names to Speaker Identification, so the recap says who.
+PEOPLE = (("U0ALICE", "Alice"), ("U0BOB", "Bob"), ("U0CARMEN", "Carmen"))
 DROP_TEXT = "Here's the recording of this morning's stand-up."
 QUESTION = "When will Bob update the release plan?"
 # Slow enough that the app's status message (edited at most every 2 s) shows each stage, and a
@@ -63,7 +66,9 @@ async def demo_command(args: argparse.Namespace) -> int:
                 stage.llm.delay(LLM_PATH, SIM_PACE["llm_s"])
             stage.assemblyai.processing_seconds = SIM_PACE["processing_s"]
             stage.slack.delay("download", SIM_PACE["download_s"])
-            stage.slack.channel_names[CHANNEL] = CHANNEL_NAME
+            stage.slack.add_channel(CHANNEL, name=CHANNEL_NAME)
+            for user, name in PEOPLE:
+                stage.slack.add_member(user, name, channels=[CHANNEL])
             app = await start_app(stage, term, llm_env or SIM_APP_ENV)
             story = Story(stage, app, term, real_llm=bool(llm_env))
             try:

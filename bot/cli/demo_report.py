@@ -47,9 +47,13 @@ def receipts(term: Terminal, stage: Stage, llm_env: dict[str, str]) -> None:
                if llm_env else
                f"{llm.calls} calls ({summaries} for summary parts and merges, {answers} for the "
                f"answer), {llm.input_tokens:,} tokens in, {llm.output_tokens:,} out")
+    named = [f"{label} as {name}" for i in aai.identifications
+             for label, name in sorted(i.mapping.items())]
+    identified = (f"; Speaker Identification named {', '.join(named)} from the channel's "
+                  "members" if named else "")
     rows = [
         ("AssemblyAI (simulated)", f"{aai.uploads} upload ({uploaded:,} bytes), {aai.creates} "
-                                   f"transcript created, {aai.gets} status checks"),
+                                   f"transcript created, {aai.gets} status checks{identified}"),
         (f"LLM ({'real' if llm_env else 'simulated'})", llm_row),
         ("Slack (simulated)", f"{slack.count('chat.postMessage')} messages posted, "
                               f"{slack.count('chat.update')} edits, {reactions} reaction changes, "

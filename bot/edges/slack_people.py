@@ -57,6 +57,7 @@ class People:
         self._channels: dict[tuple[str, str], tuple[float, list[str]]] = {}
         self._users: dict[tuple[str, str], tuple[float, Member | None]] = {}
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._user_locks: dict[tuple[str, str], asyncio.Lock] = {}
 
     def _fresh(self, entry: tuple[float, Any] | None) -> bool:
         return entry is not None and self.clock() - entry[0] < self.ttl
@@ -84,15 +85,22 @@ class People:
         return entry is not None and len(entry[1]) < self.at_most
 
     async def member(self, team: str, user_id: str) -> Member | None:
-        """One person by id (None for a bot, a deleted account, or when Slack says no)."""
+        """One person by id (None for a bot, a deleted account, or when Slack says no).
+
+        Concurrent asks for one person (a burst of recordings in many channels) share one
+        users.info call."""
         key = (team, user_id)
         if self._fresh(entry := self._users.get(key)):
             assert entry is not None
             return entry[1]
-        try:
-            found = member_of(await self.slack.user(user_id, team=team))
-        except SlackRefused as refused:
-            log.info("no name for %s: %s", user_id, refused.code)
-            found = None
-        self._users[key] = (self.clock(), found)
+        async with self._user_locks.setdefault(key, asyncio.Lock()):
+            if self._fresh(entry := self._users.get(key)):
+                assert entry is not None
+                return entry[1]
+            try:
+                found = member_of(await self.slack.user(user_id, team=team))
+            except SlackRefused as refused:
+                log.info("no name for %s: %s", user_id, refused.code)
+                found = None
+            self._users[key] = (self.clock(), found)
         return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -20,16 +21,23 @@ import assemblyai as aai
 import httpx
 from assemblyai.prerecorded.v2 import async_api
 
+from bot.core.identification import (
+    identification_request,
+    identification_result,
+    restore_labels,
+)
 from bot.core.polling import expected_turnaround, next_poll_in
 from bot.core.transcript import Transcript, Utterance
-from bot.edges.retry import Transient, parse_retry_after, with_retries
+from bot.edges.retry import ATTEMPTS, Transient, parse_retry_after, with_retries
 from bot.errors import ConfigError, TranscriptionFailed, TranscriptionTimedOut
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 WEBHOOK_HEADER = "X-Recap-Webhook"
 BIG_BODY = 1 << 20  # bytes of JSON worth decoding in a worker thread
 CLOCK_SKEW = timedelta(seconds=30)  # how far AssemblyAI's clock may be behind ours
 LIST_PAGES = 5  # pages of 200 searched for a create whose answer was lost
+IDENTIFY_TIMEOUT = 60.0  # seconds one Speaker Identification on a finished transcript may take
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,16 @@ def _reason(error: aai.types.AssemblyAIError) -> str:
 
 
 def transcript_from_json(data: dict[str, Any]) -> Transcript:
-    """A completed transcript's JSON as our Transcript; only the fields Recap reads."""
+    """A completed transcript's JSON as our Transcript; only the fields Recap reads.
+
+    Speaker Identification's names are taken back out of the utterances (bot.core.
+    identification): the Transcript keeps AssemblyAI's letters, and `extra["identified"]`
+    carries {label: name} for the caller to store beside it.
+    """
+    status, _ = identification_result(data.get("speech_understanding"))
+    if status is not None and status != "success":
+        log.info("speaker identification of %s ended %r: no names", data.get("id"), status)
+    data, identified = restore_labels(data)
     duration_ms = int((data.get("audio_duration") or 0) * 1000)
     utterances = tuple(
         Utterance(speaker=str(u["speaker"]), start_ms=int(u["start"]), end_ms=int(u["end"]),
@@ -84,6 +101,7 @@ def transcript_from_json(data: dict[str, Any]) -> Transcript:
         language=str(data.get("language_code") or "en"),
         duration_ms=duration_ms,
         speech_model=data.get("speech_model_used"),
+        extra={"identified": identified} if identified else {},
     )
 
 
@@ -108,6 +126,7 @@ class Transcriber:
         backoff: float = 1.0,
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
+        gateway_url: str | None = None,
     ) -> None:
         # construct() skips the SDK's own reading of ASSEMBLYAI_* variables: config.py
         # is the only reader of the environment.
@@ -116,8 +135,11 @@ class Transcriber:
             base_url=base_url.rstrip("/"),
             polling_interval=poll_interval,
             http_timeout=60.0,
+            llm_gateway_base_url=(gateway_url or "").rstrip("/").removesuffix("/v1"),
+            llm_gateway_http_timeout=IDENTIFY_TIMEOUT,
         )
         self._client = aai.AsyncClient(settings=settings)
+        self._gateway = aai.AsyncLLMGateway(client=self._client) if gateway_url else None
         self._sdk = aai.AsyncTranscriber(client=self._client)
         self._http = self._client.http_client
         self._models = list(speech_models)
@@ -146,11 +168,18 @@ class Transcriber:
         """Stream a local file to /v2/upload (the SDK reads it off the event loop)."""
         return await self._call(lambda: self._sdk.upload_file(path))
 
-    async def submit(self, audio_url: str) -> str:
-        """Create the transcript job; returns its id the moment AssemblyAI answers."""
+    async def submit(self, audio_url: str, known_values: Sequence[str] = ()) -> str:
+        """Create the transcript job; returns its id the moment AssemblyAI answers.
+
+        With `known_values` (bot.core.identification.known_values) the create also asks
+        Speaker Identification to name the speakers among them. A create refused (400) over
+        that part is made again without it: names are a nicety, the transcript is not.
+        """
         config = aai.TranscriptionConfig(
             speaker_labels=True, speech_models=self._models, language_detection=True
         )
+        if known_values:
+            config.speech_understanding = {"request": identification_request(known_values)}
         url, secret = self._webhook
         if url:
             config.set_webhook(url, WEBHOOK_HEADER, secret)
@@ -166,6 +195,13 @@ class Transcriber:
             except (httpx.TimeoutException, httpx.TransportError):
                 unsure = True
                 raise
+            except aai.types.AssemblyAIError as error:
+                if error.status_code != 400 or config.speech_understanding is None:
+                    raise
+                log.warning("create refused with speaker identification (%s); "
+                            "creating without it", _reason(error))
+                config.speech_understanding = None
+                raise Transient("HTTP 400 with speaker identification", 0.0) from None
             return str(transcript.id)
 
         return await self._call(once)
@@ -276,6 +312,36 @@ class Transcriber:
             wait = next_poll_in(time.monotonic() - started, polls, expected, self._poll)
             await asyncio.sleep(min(wait, left))
 
+    @property
+    def can_identify(self) -> bool:
+        """Whether Speaker Identification can run on a finished transcript (a Gateway is set)."""
+        return self._gateway is not None
+
+    async def identify(self, transcript_id: str, known_values: Sequence[str]) -> dict[str, str]:
+        """{label: name} from Speaker Identification on a finished transcript; nothing is
+        transcribed again, and the stored transcript at AssemblyAI keeps its letters.
+
+        `POST {gateway}/v1/understanding {transcript_id, speech_understanding: {request}}`
+        (assemblyai-api-spec speaker-identification-existing-transcript.mdx; the SDK's
+        `AsyncLLMGateway.understanding.create`). One retry at most: its limit is a few
+        requests a minute, and names are not worth a long wait. A status other than success
+        is no names.
+        """
+        if self._gateway is None or not known_values:
+            return {}
+        understanding = self._gateway.understanding
+        request = identification_request(known_values)
+
+        async def once() -> dict[str, Any]:
+            reply = await understanding.create(transcript_id=transcript_id, request=request)
+            return dict(reply.speech_understanding)
+
+        block = await self._call(once, attempts=2)
+        status, mapping = identification_result(block)
+        if status != "success":
+            log.info("speaker identification of %s ended %r: no names", transcript_id, status)
+        return mapping
+
     async def delete(self, transcript_id: str) -> None:
         """Delete the transcript and its uploaded file at AssemblyAI; already gone is fine."""
 
@@ -309,10 +375,12 @@ class Transcriber:
         return True, f"AssemblyAI at {self._client.settings.base_url} accepts the key"
 
     async def aclose(self) -> None:
+        if self._gateway is not None:
+            await self._gateway.aclose()
         await self._sdk.aclose()
         await self._client.aclose()
 
-    async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
+    async def _call(self, call: Callable[[], Awaitable[T]], attempts: int = ATTEMPTS) -> T:
         """Run one SDK call with retries; map what is left to bot.errors."""
 
         async def once() -> T:
@@ -329,7 +397,8 @@ class Transcriber:
                 raise Transient(f"connection failed: {type(error).__name__}") from None
 
         try:
-            return await with_retries(once, service="AssemblyAI", backoff=self._backoff)
+            return await with_retries(once, service="AssemblyAI", backoff=self._backoff,
+                                      attempts=attempts)
         except aai.types.AssemblyAIError as error:
             raise self._rejected(error) from None
 

@@ -2,6 +2,7 @@
 recap (cached, judged when asked) -> answers.
 
 transcripts.py  source -> transcript: one recording, one transcription
+names.py        what Speaker Identification named, stored beside the transcript (a rename wins)
 summaries.py    transcript -> recap: one call when it fits, else map-reduce
 judging.py      the LLM judge and the one rewrite of a flagged recap
 recaps.py       the recap cache, follow-up answers

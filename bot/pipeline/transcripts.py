@@ -19,6 +19,7 @@ from bot.core.transcript_files import parse_transcript_file
 from bot.deps import Deps
 from bot.edges.slack_files import open_download, slack_file_hosts
 from bot.errors import RecapError, SourceRejected, TranscriptionFailed, TranscriptionTimedOut
+from bot.pipeline.names import candidates_ready, remember_names
 from bot.pipeline.progress import Progress, ProgressFn, quiet
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,14 @@ async def get_transcript(
     progress: ProgressFn = quiet,
     known_id: str | None = None,
     on_submitted: SubmittedFn | None = None,
+    channel: str = "",
+    candidates: asyncio.Future[list[str]] | None = None,
 ) -> tuple[Transcript, bool]:
     """The transcript of `source` and whether it came from the cache.
+
+    `candidates` (names gathered while the file uploads) go into the create for Speaker
+    Identification (bot.pipeline.names); what it names is stored for (team, transcript) with
+    `channel` before the lock is let go, so a second drop waiting on it sees the names.
 
     One recording, one transcription: the cache, an id submitted earlier (a restart, a second
     drop) and a per-source lock all stand between a source and a second submission. A
@@ -54,9 +61,10 @@ async def get_transcript(
             fresh = transcript_id is None
             if transcript_id is None:
                 audio_url = await _audio_url(deps, source, progress)
+                names = await candidates_ready(candidates)
                 # Once AssemblyAI answers the create, its id is stored even if SIGTERM lands.
                 transcript_id = await deps.uninterrupted(
-                    _submit(deps, source, team_id, audio_url, on_submitted)
+                    _submit(deps, source, team_id, audio_url, on_submitted, names)
                 )
             elif on_submitted is not None:
                 await on_submitted(transcript_id)
@@ -71,6 +79,8 @@ async def get_transcript(
                 await _delete_quietly(deps, transcript_id)
                 raise
         await deps.store.save_transcript(source.key, team_id, source.name, transcript)
+        await remember_names(deps, team_id, channel, transcript,
+                             transcript.extra.get("identified") or {})
         return transcript, False
 
 
@@ -91,9 +101,10 @@ def _length(ms: int) -> str:
 
 
 async def _submit(
-    deps: Deps, source: Source, team_id: str, audio_url: str, on_submitted: SubmittedFn | None
+    deps: Deps, source: Source, team_id: str, audio_url: str, on_submitted: SubmittedFn | None,
+    names: list[str],
 ) -> str:
-    transcript_id = await deps.transcriber.submit(audio_url)
+    transcript_id = await deps.transcriber.submit(audio_url, names)
     if deps.config.public_url:  # listen for the webhook before the next await: none is missed
         deps.completions.setdefault(transcript_id, asyncio.get_running_loop().create_future())
     await deps.store.link_recording(source.key, team_id, source.name, transcript_id)

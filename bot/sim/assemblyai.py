@@ -132,6 +132,9 @@ class AssemblyAISim(WebhookSender, SimServer):
         default_factory=lambda: {"universal-3-pro": U3_PRO_LANGUAGES}
     )
     """Languages (base codes) each model speaks; a model not listed speaks every language."""
+    identification_status: str = "success"
+    """What a create's Speaker Identification ends in; any other value names nobody (the
+    vendor's failure statuses were not found: the SDK types `status` as a plain string)."""
     transcriptions: int = field(default=0, init=False)
     creates_dropped: int = field(default=0, init=False)
     identifications: list[Identification] = field(default_factory=list, init=False, repr=False)
@@ -352,6 +355,9 @@ class AssemblyAISim(WebhookSender, SimServer):
                   speech_model=model or models[0])
         if identification is not None:
             job.mapping = identify(script.labels(), script.identities(), identification)
+            job.identification_status = self.identification_status
+            if self.identification_status != "success":
+                job.mapping = {}
             self.record_identification(job, "transcript", identification, job.mapping)
         self._jobs[job.id] = job
         self.transcriptions += 1

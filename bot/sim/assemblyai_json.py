@@ -71,6 +71,7 @@ class Job:
     """The model of `speech_models` that transcribes (or would have) the job."""
     mapping: dict[str, str] | None = None
     """Speaker Identification asked for in the create: the labels it names."""
+    identification_status: str = "success"
 
 
 def now_iso() -> str:
@@ -243,7 +244,7 @@ def transcript_body(job: Job, now: float) -> dict[str, Any]:
         body.update(job.result)
         if job.mapping is not None:
             body["speech_understanding"] = response_block(
-                req["speech_understanding"]["request"], job.mapping
+                req["speech_understanding"]["request"], job.mapping, job.identification_status
             )
     if job.deleted:
         body.update(text="Deleted by user.", words=None, utterances=None)

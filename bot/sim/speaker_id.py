@@ -122,7 +122,8 @@ def relabel(items: list[dict[str, Any]] | None, mapping: dict[str, str]) -> Any:
     return renamed
 
 
-def response_block(request: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
+def response_block(request: dict[str, Any], mapping: dict[str, str],
+                   status: str = "success") -> dict[str, Any]:
     """`speech_understanding` as a finished transcript or /v1/understanding reports it."""
-    result = {"mapping": mapping, "effort": "low", "status": "success"}
+    result = {"mapping": mapping, "effort": "low", "status": status}
     return {"request": request, "response": {"speaker_identification": result}}

@@ -14,10 +14,14 @@ import logging
 from bot.core import notices, render
 from bot.core.sources import Source
 from bot.core.speakers import named_recap
+from bot.core.transcript import Transcript
 from bot.deps import Deps
 from bot.edges.store import Job
 from bot.errors import RecapError, SlackRefused
-from bot.pipeline import get_recap, get_transcript
+from bot.pipeline import ProgressFn, get_recap, get_transcript
+from bot.pipeline.names import identify_cached
+from bot.pipeline.transcripts import SubmittedFn
+from bot.slack_app.candidates import drop, start_candidates
 from bot.slack_app.recap_people import owner_marks
 from bot.slack_app.status_message import StatusMessage
 
@@ -74,14 +78,7 @@ async def _work(deps: Deps, job: Job, status: StatusMessage | None) -> None:
         await deps.store.update_job(job.id, transcript_id=transcript_id, state="transcribing")
 
     await deps.store.update_job(job.id, state="transcribing", attempts=job.attempts + 1)
-    transcript, cached = await get_transcript(
-        deps,
-        source,
-        team_id=job.team_id,
-        known_id=job.transcript_id,
-        on_submitted=submitted,
-        **({"progress": progress} if progress else {}),
-    )
+    transcript, cached = await _transcript(deps, job, source, submitted, progress)
     await deps.store.update_job(job.id, state="summarizing", transcript_id=transcript.id)
     recap_id, recap, _ = await get_recap(
         deps,
@@ -116,6 +113,27 @@ async def _work(deps: Deps, job: Job, status: StatusMessage | None) -> None:
             log.warning("job %s: status not updated: %s", job.id, error.code)
     # Last, so a crash before it resumes the job: the steps above are safe to repeat.
     await deps.store.update_job(job.id, state="posted", error=None)
+
+
+async def _transcript(deps: Deps, job: Job, source: Source, submitted: SubmittedFn,
+                      progress: ProgressFn | None) -> tuple[Transcript, bool]:
+    """get_transcript, with the channel's names for Speaker Identification gathered while the
+    file uploads (bot.slack_app.candidates); a transcript Recap already had and nobody named
+    is identified afterwards, without transcribing it again (bot.pipeline.names)."""
+    naming = not source.is_transcript and job.source.get("origin") != "restyle"
+    candidates = start_candidates(deps, job.team_id, job.channel) if naming else None
+    try:
+        transcript, cached = await get_transcript(
+            deps, source, team_id=job.team_id, known_id=job.transcript_id,
+            on_submitted=submitted, channel=job.channel, candidates=candidates,
+            **({"progress": progress} if progress else {}),
+        )
+        if cached and candidates is not None:
+            await identify_cached(deps, job.team_id, job.channel, transcript, candidates)
+    finally:
+        if candidates is not None:
+            drop(candidates)
+    return transcript, cached
 
 
 async def _in_thread(deps: Deps, job: Job) -> dict[str, str]:

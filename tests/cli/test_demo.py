@@ -47,7 +47,11 @@ async def test_the_demo_prints_the_thread_the_answer_the_restyle_and_the_receipt
     # The recap, rendered from its Block Kit.
     recap_text = text[text.index("Recap: sample-standup.wav (03:54)"):]
     assert "TL;DR" in recap_text and "Topics" in recap_text
-    assert re.search(r"\[\d\d:\d\d\] [\w ]+ \([ABC](, [ABC])*\)", recap_text)  # time, speakers
+    # Names from the start: the channel's members are the stage's speakers (Speaker
+    # Identification), so topics, owners and talk time say who, not "Speaker A".
+    who = "(Alice|Bob|Carmen)"
+    assert re.search(rf"\[\d\d:\d\d\] [\w ]+ \({who}(, {who})*\)", recap_text)  # time, speakers
+    assert "Speakers: Alice " in recap_text and "Speaker A" not in recap_text
     assert re.search(r"• [^•]+ — (Carmen|Bob), due \w+", recap_text)  # an owned action item
     assert "Decisions • Move the launch to May twelfth" in recap_text
     assert "[ Brief ] [ Bullets ]" in recap_text
@@ -60,6 +64,7 @@ async def test_the_demo_prints_the_thread_the_answer_the_restyle_and_the_receipt
     assert "[ Topics ]" in brief and "Action items —" not in brief
     # What each service received, and the way to the real thing.
     assert "AssemblyAI (simulated) 1 upload (160,044 bytes), 1 transcript created" in text
+    assert "Speaker Identification named A as Alice, B as Bob, C as Carmen" in text
     calls = re.search(r"LLM \(simulated\) (\d+) calls .*?([\d,]+) tokens in", text)
     assert calls and int(calls[1]) >= 4 and int(calls[2].replace(",", "")) > 0
     slack = re.search(r"Slack \(simulated\) (\d+) messages posted, (\d+) edits", text)

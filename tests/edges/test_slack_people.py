@@ -68,6 +68,18 @@ async def test_no_names_when_slack_refuses(sim, slack):
     assert await People(slack).member("T0SIM", "U1PRIYA") is None
 
 
+async def test_one_person_in_many_channels_is_looked_up_once(sim, slack):
+    channels = [f"C0MANY{i}" for i in range(12)]
+    sim.add_member("U5DANA", "Dana Whitfield", channels=channels)
+    people = People(slack)
+
+    found = await asyncio.gather(*(people.members("T0SIM", c) for c in channels))
+
+    assert all([m.name for m in each] == ["Dana Whitfield"] for each in found)
+    looked_up = [c.args.get("user") for c in sim.calls("users.info")]
+    assert sorted(looked_up) == ["U0RECAP", "U5DANA"]  # each person once (Recap: a bot)
+
+
 async def test_a_channel_cut_at_at_most_is_not_whole(sim, slack):
     people = People(slack, at_most=3)
     assert not people.is_whole("T0SIM", "C9")  # not listed yet
