@@ -31,6 +31,7 @@ from aiohttp import web
 
 from bot.sim import SimServer, json_response
 from bot.sim.answerer import follow_up
+from bot.sim.llm_stream import model_time, stream_reply
 from bot.sim.model_list import gateway_models
 from bot.sim.prompt_reader import fenced, format_of, schema_for, style_of, text_of
 from bot.sim.rate_limit import SlidingWindow
@@ -144,6 +145,13 @@ class LLMSim(SimServer):
     the writing: the server stays busy until max_tokens are written. `waited_while_busy`
     counts requests that arrived while another was being written."""
     waited_while_busy: int = field(default=0, init=False)
+    first_token_seconds: float = 0.0
+    seconds_per_token: float = 0.0
+    """A model's speed (0: instant): seconds before its first token, then per token. A streamed
+    reply (`"stream": true`, bot/sim/llm_stream.py) sends each word as it is written; a whole
+    reply comes once the last one is."""
+    break_stream_after: int | None = None
+    """Streamed replies are cut off (connection closed, no [DONE]) after this many words."""
     completions: list[LLMCall] = field(default_factory=list, init=False, repr=False)
     understanding: Understanding = field(default_factory=Understanding, init=False, repr=False)
     rate_limited: int = field(default=0, init=False)
@@ -213,7 +221,7 @@ class LLMSim(SimServer):
         if self.local is not None:
             await self.local.close()
 
-    async def _chat(self, request: web.Request) -> web.Response:
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
         self.received += 1
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
@@ -225,7 +233,7 @@ class LLMSim(SimServer):
         finally:
             self.in_flight -= 1
 
-    async def _serve_chat(self, request: web.Request) -> web.Response:
+    async def _serve_chat(self, request: web.Request) -> web.StreamResponse:
         if denied := self._unauthorized(request):
             return denied
         if self.local is not None:
@@ -237,11 +245,10 @@ class LLMSim(SimServer):
             return json_response(body, 429, headers)
         if self.fail_containing and self.fail_containing in (await request.text()):
             return json_response(self.fault_body(500), 500)
-        response = await self._complete(request)
-        response.headers.update(headers)
-        return response
+        return await self._complete(request, headers)
 
-    async def _complete(self, request: web.Request) -> web.Response:
+    async def _complete(self, request: web.Request,
+                        headers: dict[str, str] | None = None) -> web.StreamResponse:
         started = time.monotonic_ns()
         try:
             body = await request.json()
@@ -287,6 +294,9 @@ class LLMSim(SimServer):
         )
         if self.serial_tokens_per_second > 0:
             await self._write_alone(output_tokens)
+        streamed = body.get("stream") is True
+        if not streamed:
+            await model_time(content, self.first_token_seconds, self.seconds_per_token)
         usage = {
             "input_tokens": input_tokens, "prompt_tokens": input_tokens,
             "output_tokens": output_tokens, "completion_tokens": output_tokens,
@@ -303,7 +313,14 @@ class LLMSim(SimServer):
             "response_time": time.monotonic_ns() - started,
             "llm_status_code": 200,
         }
-        return json_response(reply)
+        if streamed:
+            return await stream_reply(request, body, reply,
+                                      first_token_seconds=self.first_token_seconds,
+                                      seconds_per_token=self.seconds_per_token,
+                                      break_after=self.break_stream_after, headers=headers)
+        response = json_response(reply)
+        response.headers.update(headers or {})
+        return response
 
     def write_answer(
         self, body: dict[str, Any], messages: list[dict[str, Any]]
