@@ -38,6 +38,8 @@ WHOLE = {"PORT": "a whole number", "MAX_FILE_MB": "a whole number of MiB",
          "MAX_TRANSCRIPT_MB": "a whole number of MiB", "RETENTION_DAYS": "a whole number of days",
          "LLM_RPM": "a whole number of requests", "LLM_CONCURRENCY": "a whole number of requests",
          "LLM_MAX_TOKENS": "a whole number of tokens", "CHUNK_TOKENS": "a whole number of tokens"}
+ON_OFF = {"on": True, "true": True, "yes": True, "1": True,
+          "off": False, "false": False, "no": False, "0": False}
 UNSET_HINT = {"RETENTION_DAYS": "unset it to keep everything",
               "LLM_CONCURRENCY": "unset it to follow LLM_RPM"}
 
@@ -66,6 +68,7 @@ class Config:
     max_transcript_mb: int = 20
     retention_days: int | None = None
     judge: bool = False
+    stream_answers: bool = True
     log_level: str = "INFO"
     # Tuning knobs (documented in the README; defaults suit production).
     llm_rpm: int = 30
@@ -201,6 +204,17 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
 
 
 
+def _switch(raw: str | None, name: str, default: bool) -> bool:
+    """An on/off setting: on, off (also true/false, yes/no, 1/0); anything else stops Recap."""
+    if raw is None:
+        return default
+    value = raw.lower()
+    if value not in ON_OFF:
+        shown = raw if len(raw) <= 40 else raw[:40] + "…"
+        raise ConfigError(f"{name} must be on or off, not {shown!r}.")
+    return ON_OFF[value]
+
+
 def load(env: Mapping[str, str] | None = None) -> Config:
     """Build the Config from an environment (os.environ by default)."""
     env = os.environ if env is None else env
@@ -244,6 +258,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         max_transcript_mb=_int(env, "MAX_TRANSCRIPT_MB", 20) or 20,
         retention_days=_int(env, "RETENTION_DAYS", None),
         judge=(get("JUDGE") or "off").lower() in ("on", "1", "true", "yes"),
+        stream_answers=_switch(get("STREAM_ANSWERS"), "STREAM_ANSWERS", True),
         log_level=level,
         llm_rpm=rpm,
         llm_rate_period=_float(env, "LLM_RATE_PERIOD", 60.0),

@@ -137,3 +137,10 @@ def test_another_provider_never_receives_the_assemblyai_key(url):
 def test_without_any_key_the_gateway_names_both_settings():
     with pytest.raises(ConfigError, match="LLM_API_KEY.*ASSEMBLYAI_API_KEY"):
         load({}).require_llm()
+
+
+def test_stream_answers_is_on_unless_switched_off_and_takes_only_on_or_off():
+    assert load({}).stream_answers and load({"STREAM_ANSWERS": "On"}).stream_answers
+    assert not load({"STREAM_ANSWERS": "off"}).stream_answers
+    with pytest.raises(ConfigError, match="STREAM_ANSWERS must be on or off, not 'sometimes'"):
+        load({"STREAM_ANSWERS": "sometimes"})

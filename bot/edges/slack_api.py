@@ -115,6 +115,47 @@ class SlackAPI:
         await self._call("update the message", "chat.update", team=team, channel=channel, ts=ts,
                          text=text, blocks=blocks)
 
+    async def start_stream(self, channel: str, thread_ts: str, text: str, *, user: str | None,
+                           team: str) -> str | None:
+        """chat.startStream: a reply in the thread whose text then grows (append_stream,
+        stop_stream); its ts. `user` and `team` are the recipient, which Slack requires
+        outside a DM. Never waits: None when the team's Tier 2 budget has no call free now
+        (the answer is then posted whole). A workspace without streaming refuses with
+        unknown_method or not_allowed (SlackRefused; docs.slack.dev chat.startStream)."""
+        budget = self.limits.budget(team, "chat.startStream")
+        slot = None if budget is None else budget.try_take()
+        if budget is not None and slot is None:
+            return None
+        try:
+            reply = await self._send(team, "chat.startStream", {
+                "channel": channel, "thread_ts": thread_ts, "markdown_text": text or None,
+                "recipient_user_id": user, "recipient_team_id": team or None}, slot=slot)
+        except SlackApiError as error:
+            raise _refused(error, "start the streamed answer") from None
+        return str(reply["ts"])
+
+    async def append_stream(self, channel: str, ts: str, text: str, *, team: str = "") -> bool:
+        """chat.appendStream (Tier 4): `text` (markdown) added to the streamed reply. Never
+        waits: False when the budget has no call free now, and the text stays with the caller
+        for the next append or the stop."""
+        budget = self.limits.budget(team, "chat.appendStream")
+        slot = None if budget is None else budget.try_take()
+        if budget is not None and slot is None:
+            return False
+        try:
+            await self._send(team, "chat.appendStream",
+                             {"channel": channel, "ts": ts, "markdown_text": text}, slot=slot)
+        except SlackApiError as error:
+            raise _refused(error, "add to the streamed answer") from None
+        return True
+
+    async def stop_stream(self, channel: str, ts: str, *, text: str | None = None,
+                          blocks: list[Block] | None = None, team: str = "") -> None:
+        """chat.stopStream (Tier 2): the streamed reply is final, with the last `text` and
+        `blocks` shown under it (docs.slack.dev chat.stopStream: "rendered at the bottom")."""
+        await self._call("finish the streamed answer", "chat.stopStream", team=team,
+                         channel=channel, ts=ts, markdown_text=text or None, blocks=blocks)
+
     async def post_private(self, channel: str, user: str, text: str, *,
                            blocks: list[Block] | None = None, team: str = "") -> None:
         """An ephemeral message: only `user` sees it."""
