@@ -23,8 +23,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.block_kit import escape_mrkdwn
+
 DONE = "[DONE]"
 EVERY = 256  # slack_sdk chat_stream()'s default buffer_size
+
+
+def markdown_piece(text: str) -> str:
+    """A piece of an answer as render.answer_blocks shows the whole: &<> as entities (no
+    <!channel>, <@U…> or <url|label>), "](" "][" "]:" broken so no label hides a link."""
+    text = escape_mrkdwn(text)
+    for markup in ("](", "][", "]:"):
+        text = text.replace(markup, f"{markup[0]}\u200b{markup[1]}")
+    return text
 
 
 def sse_data(line: str) -> str | None:

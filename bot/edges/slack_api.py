@@ -36,6 +36,9 @@ from bot.errors import SlackRefused
 
 log = logging.getLogger(__name__)
 Block = dict[str, Any]
+# chat.startStream's answers from a workspace, plan or token that cannot stream (API-NOTES §3b.3)
+NO_STREAMING = frozenset({"unknown_method", "not_allowed", "not_allowed_token_type",
+                          "missing_scope"})
 
 
 class _Jitter(Jitter):
@@ -75,6 +78,7 @@ class SlackAPI:
     def __init__(self, client: AsyncWebClient, limits: SlackLimits | None = None) -> None:
         self.client = client
         self.limits = limits or SlackLimits()
+        self.streamless: set[str] = set()  # teams that refused chat.startStream (NO_STREAMING)
 
     @classmethod
     def connect(cls, token: str, base_url: str, backoff: float = 1.0,
@@ -119,9 +123,12 @@ class SlackAPI:
                            team: str) -> str | None:
         """chat.startStream: a reply in the thread whose text then grows (append_stream,
         stop_stream); its ts. `user` and `team` are the recipient, which Slack requires
-        outside a DM. Never waits: None when the team's Tier 2 budget has no call free now
-        (the answer is then posted whole). A workspace without streaming refuses with
-        unknown_method or not_allowed (SlackRefused; docs.slack.dev chat.startStream)."""
+        outside a DM. None: post the answer whole instead, because the team's Tier 2 budget
+        has no call free now (this never waits), or the workspace cannot stream (it answered
+        one of NO_STREAMING, unknown_method or not_allowed; remembered, so it is not asked
+        again). Other refusals raise SlackRefused (docs.slack.dev chat.startStream)."""
+        if team in self.streamless:
+            return None
         budget = self.limits.budget(team, "chat.startStream")
         slot = None if budget is None else budget.try_take()
         if budget is not None and slot is None:
@@ -131,7 +138,13 @@ class SlackAPI:
                 "channel": channel, "thread_ts": thread_ts, "markdown_text": text or None,
                 "recipient_user_id": user, "recipient_team_id": team or None}, slot=slot)
         except SlackApiError as error:
-            raise _refused(error, "start the streamed answer") from None
+            refused = _refused(error, "start the streamed answer")
+            if refused.code not in NO_STREAMING:
+                raise refused from None
+            log.info("Slack said %s to chat.startStream: answers in team %s are posted whole "
+                     "from now on", refused.code, team or "(unknown)")
+            self.streamless.add(team)
+            return None
         return str(reply["ts"])
 
     async def append_stream(self, channel: str, ts: str, text: str, *, team: str = "") -> bool:

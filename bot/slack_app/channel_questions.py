@@ -1,15 +1,20 @@
 """`/recap ask` and `/recap search`: a channel's recordings as something to query. Answers go
 privately to the person who asked, each source named with its [mm:ss] and a link to its recap
-thread; search makes no LLM call."""
+thread; search makes no LLM call. `@Recap QUESTION` outside a recap's thread is answered in the
+mention's thread, streamed as it is written (bot.slack_app.answer_stream), its sources under it.
+A private answer cannot stream: Slack streams only replies in a thread (chat.startStream needs
+thread_ts) and has no ephemeral stream."""
 
 from __future__ import annotations
 
-from bot.core.block_kit import escape_mrkdwn, fit
+from bot.core.block_kit import escape_mrkdwn, fit, section
 from bot.core.retrieval import terms as terms_of
 from bot.deps import Deps
 from bot.pipeline.ask import NOTHING, Moment, ask, moments
+from bot.slack_app.answer_stream import AnswerStream
 
 SHOWN = 8
+ANSWER_CHARS = 2900  # a streamed answer, like a posted one, fits a 3,000-character section
 
 
 async def channel_ask(deps: Deps, team_id: str, channel: str, user_id: str,
@@ -20,15 +25,24 @@ async def channel_ask(deps: Deps, team_id: str, channel: str, user_id: str,
 
 
 async def mention_ask(deps: Deps, team_id: str, channel: str, thread_ts: str | None,
-                      question: str) -> None:
-    """`@Recap QUESTION` outside a recap's thread: in the mention's thread, as it was asked."""
-    await deps.slack.post(channel, await answer_with_sources(deps, team_id, channel, question),
-                          thread_ts=thread_ts, team=team_id)
+                      question: str, *, user_id: str | None = None) -> None:
+    """`@Recap QUESTION` outside a recap's thread: in the mention's thread, as it was asked,
+    streamed to `user_id` where the workspace can."""
+    stream = AnswerStream(deps, channel, thread_ts, team=team_id, user=user_id,
+                          render=escape_mrkdwn, limit=ANSWER_CHARS)
+    answer, used = await ask(deps, team_id, channel, question, on_text=stream.text)
+    sources = await _sources(deps, channel, used)
+    under = [section(f"*Sources*\n{sources}")] if sources else None
+    await stream.finish(fit(escape_mrkdwn(answer), ANSWER_CHARS), under,
+                        _with_sources(answer, sources), None)
 
 
 async def answer_with_sources(deps: Deps, team_id: str, channel: str, question: str) -> str:
     answer, used = await ask(deps, team_id, channel, question)
-    sources = await _sources(deps, channel, used)
+    return _with_sources(answer, await _sources(deps, channel, used))
+
+
+def _with_sources(answer: str, sources: str) -> str:
     return fit(escape_mrkdwn(answer) + (f"\n\n*Sources*\n{sources}" if sources else ""), 3000)
 
 

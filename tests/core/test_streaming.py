@@ -6,7 +6,7 @@ import json
 
 from bot.core.block_kit import escape_mrkdwn
 from bot.core.links import LINK_REMOVED, unlinked
-from bot.core.streaming import DONE, Pieces, read_chunk, sse_data
+from bot.core.streaming import DONE, Pieces, markdown_piece, read_chunk, sse_data
 
 
 def feed(pieces: Pieces, deltas: list[str]) -> list[str]:
@@ -68,3 +68,10 @@ def test_sse_lines_and_chunks():
     assert usage.usage == {"prompt_tokens": 3}
     assert read_chunk('{"error": {"message": "overloaded"}}').error == "overloaded"
     assert read_chunk("{nope").error
+
+
+def test_a_piece_is_rendered_as_the_whole_answer_block_renders_it():
+    from bot.core.render import answer_blocks
+
+    nasty = "Ask <!channel> & @here: see [x](https://a.example) [y][z] [w]: https://b.example"
+    assert markdown_piece(nasty) == answer_blocks(nasty)[0]["text"]
