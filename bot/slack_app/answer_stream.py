@@ -19,7 +19,7 @@ However it goes, the thread ends with one complete answer, never two and never a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.core.streaming import Pieces
@@ -45,6 +45,12 @@ class AnswerStream:
         dm = channel.startswith("D")
         self.off = not (deps.config.stream_answers and thread_ts and (user or dm))
         self.broken = False
+
+    @property
+    def sink(self) -> Callable[[str], Awaitable[None]] | None:
+        """`text`, or None when this answer will not stream (the LLM is asked for it whole):
+        STREAM_ANSWERS=off, no thread or recipient, a workspace known not to stream."""
+        return None if self.off or self.team in self.deps.slack.streamless else self.text
 
     async def text(self, delta: str) -> None:
         """One delta of the answer (bot.edges.llm_stream.TextSink)."""

@@ -30,7 +30,7 @@ async def mention_ask(deps: Deps, team_id: str, channel: str, thread_ts: str | N
     streamed to `user_id` where the workspace can."""
     stream = AnswerStream(deps, channel, thread_ts, team=team_id, user=user_id,
                           render=escape_mrkdwn, limit=ANSWER_CHARS)
-    answer, used = await ask(deps, team_id, channel, question, on_text=stream.text)
+    answer, used = await ask(deps, team_id, channel, question, on_text=stream.sink)
     sources = await _sources(deps, channel, used)
     under = [section(f"*Sources*\n{sources}")] if sources else None
     await stream.finish(fit(escape_mrkdwn(answer), ANSWER_CHARS), under,

@@ -100,7 +100,7 @@ async def follow_up(deps: Deps, job: Job, question: str, *, user_id: str | None 
         names = await _names(deps, job)
         reply = await answer(deps, job.transcript_id, question, history, names,
                              named_recap(recap, names) if recap else None, team_id=job.team_id,
-                             on_text=stream.text)
+                             on_text=stream.sink)
     except Forgotten:
         await stream.replace(notices.GONE, None)
         return
