@@ -64,6 +64,10 @@ class _TimedOut(Transient):
     """No answer within the time-out: the server may still be busy writing it."""
 
 
+class _StreamRefused(Exception):
+    """The server refused `"stream": true` (the Gateway streams only some models)."""
+
+
 class _FormatRefused(Exception):
     """The server refused the response_format we sent (not the model or the key)."""
 
@@ -132,6 +136,7 @@ class LLM:
         self._session: aiohttp.ClientSession | None = None
         self._not_before = 0.0  # after a 429, every caller waits until then
         self._mode = MODES[0]
+        self.streams = True  # False once the endpoint refused "stream": true
 
     async def complete(
         self, messages: list[dict], *, max_tokens: int | None = None, temperature: float = 0.2
@@ -155,7 +160,8 @@ class LLM:
         Retried like `complete` until the first text arrives. A stream that breaks after it is
         asked for once more whole (`complete`): the answer returned then need not begin with
         the text handed out, which callers compare. A server that answers whole anyway hands
-        its answer to `on_text` in one piece.
+        its answer to `on_text` in one piece; one that refuses `stream` (400 naming it, as the
+        Gateway does for a model that cannot stream) is asked whole, now and from then on.
         """
         body = {
             "model": self.model,
@@ -172,11 +178,20 @@ class LLM:
             await on_text(text)
 
         try:
+            if not self.streams:
+                raise _StreamRefused("refused before")
             completion = self._completion(await self._chat(body, sink))
         except StreamBroken as broken:
             log.info("The LLM's stream broke after %d characters (%s); asking once more whole.",
                      len(broken.text), broken.what)
             return await self.complete(messages, max_tokens=max_tokens, temperature=temperature)
+        except _StreamRefused as refusal:
+            if self.streams:
+                log.info("The LLM endpoint refused to stream (%s); answers come whole from "
+                         "now on.", refusal)
+                self.streams = False
+            completion = await self.complete(messages, max_tokens=max_tokens,
+                                             temperature=temperature)
         if not handed and completion.text:
             await on_text(completion.text)
         return completion
@@ -361,6 +376,8 @@ class LLM:
             if retry_after is not None:
                 self._not_before = max(self._not_before, loop.time() + retry_after)
             raise Transient("HTTP 429", retry_after)
+        if body.get("stream") and status in (400, 422) and "stream" in text.lower():
+            raise _StreamRefused(message)
         if (
             "response_format" in body
             and status in (400, 422, 500)

@@ -123,6 +123,9 @@ class LLMSim(SimServer):
     reject_json_schema: bool = False
     reject_json_schema_status: int = 500
     reject_json_object: bool = False
+    reject_stream: bool = False
+    """`"stream": true` is refused as the Gateway refuses a parameter a model does not support
+    (400, "model X does not support stream"; its docs: streaming on OpenAI models only)."""
     prose_wrapped: bool = False
     ignore_response_format: bool = False
     malformed_next: int = 0
@@ -264,6 +267,8 @@ class LLMSim(SimServer):
         model = str(body["model"])
         if self.unknown_model or (self.known_models is not None and model not in self.known_models):
             return _invalid(f"model {model} is not supported")
+        if self.reject_stream and body.get("stream") is True:
+            return _invalid(f"model {model} does not support stream")
         fmt, name = format_of(body)
         if (fmt == "json_schema" and self.reject_json_schema) or (
             fmt == "json_object" and self.reject_json_object

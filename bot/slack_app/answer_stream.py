@@ -49,8 +49,10 @@ class AnswerStream:
     @property
     def sink(self) -> Callable[[str], Awaitable[None]] | None:
         """`text`, or None when this answer will not stream (the LLM is asked for it whole):
-        STREAM_ANSWERS=off, no thread or recipient, a workspace known not to stream."""
-        return None if self.off or self.team in self.deps.slack.streamless else self.text
+        STREAM_ANSWERS=off, no thread or recipient, a workspace or LLM known not to stream."""
+        if self.off or self.team in self.deps.slack.streamless or not self.deps.llm.streams:
+            return None
+        return self.text
 
     async def text(self, delta: str) -> None:
         """One delta of the answer (bot.edges.llm_stream.TextSink)."""

@@ -77,3 +77,17 @@ async def test_a_stream_broken_mid_answer_is_asked_for_once_more_whole(sim, llm)
     assert completion.text == sim.completions[-1].content and len(completion.text) > len(
         "".join(pieces))
     assert [b.get("stream") for b in bodies(sim)] == [True, None]  # then one whole request
+
+
+async def test_an_endpoint_that_refuses_to_stream_is_asked_whole_from_then_on(sim, llm):
+    sim.reject_stream = True
+    pieces: list[str] = []
+
+    async def on_text(text: str) -> None:
+        pieces.append(text)
+
+    first = await llm.complete_streamed(QUESTION, on_text)
+    second = await llm.complete_streamed(QUESTION, on_text)
+
+    assert first.text and "".join(pieces) == first.text + second.text  # each in one piece
+    assert [b.get("stream") for b in bodies(sim)] == [True, None, None] and not llm.streams
