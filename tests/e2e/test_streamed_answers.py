@@ -127,3 +127,19 @@ async def test_slack_refusing_the_stream_halfway_still_leaves_one_whole_answer(s
     assert answer.edits == 1 and answer.blocks == answer_blocks(
         stage.llm.completions[-1].content.strip())  # chat.update put the whole answer in
     assert stage.slack.violations == [] and blocks_problems(stage) == []
+
+
+async def test_an_llm_that_cannot_stream_still_answers_whole_and_is_asked_whole_after(stage, app):
+    ts = await recapped(stage, app)
+    stage.llm.reject_stream = True  # the Gateway streams only some models
+    before = len(bot_replies(stage, ts))
+
+    first = await ask(stage, app, ts, "Who sends the draft to legal?")
+    second = await ask(stage, app, ts, "And by when?")
+
+    assert "Carmen" in first and "AI-generated" in first and second
+    requests = [r.json for r in stage.llm.requests if r.path.endswith("/chat/completions")]
+    assert [r.get("stream") for r in requests[-3:]] == [True, None, None]
+    assert len(bot_replies(stage, ts)) == before + 2  # one message per answer
+    assert len(stage.slack.streams()) <= 1  # the first may show in one piece; not the second
+    assert bot_replies(stage, ts)[-1].blocks[0]["text"] == whole_markdown(stage)
