@@ -248,7 +248,10 @@ class LLMSim(SimServer):
             return json_response(body, 429, headers)
         if self.fail_containing and self.fail_containing in (await request.text()):
             return json_response(self.fault_body(500), 500)
-        return await self._complete(request, headers)
+        response = await self._complete(request, headers)
+        if not response.prepared:  # a stream was sent with them already
+            response.headers.update(headers)
+        return response
 
     async def _complete(self, request: web.Request,
                         headers: dict[str, str] | None = None) -> web.StreamResponse:
@@ -323,9 +326,7 @@ class LLMSim(SimServer):
                                       first_token_seconds=self.first_token_seconds,
                                       seconds_per_token=self.seconds_per_token,
                                       break_after=self.break_stream_after, headers=headers)
-        response = json_response(reply)
-        response.headers.update(headers or {})
-        return response
+        return json_response(reply)
 
     def write_answer(
         self, body: dict[str, Any], messages: list[dict[str, Any]]
