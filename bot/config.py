@@ -32,14 +32,12 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "LLM_TIMEOUT": (0.01, 3600), "RETRY_BACKOFF": (0.001, 600),
     "SLACK_TIER3_PER_MIN": (1, 1000), "SLACK_TIER4_PER_MIN": (1, 1000),
     "SLACK_POST_BURST": (1, 100), "SLACK_RATE_PERIOD": (0.001, 3600),
-    "WORKER_HEARTBEAT": (0.2, 300),
+    "WORKER_HEARTBEAT": (0.2, 300), "PEOPLE_TTL": (0, 86400),
 }
 WHOLE = {"PORT": "a whole number", "MAX_FILE_MB": "a whole number of MiB",
          "MAX_TRANSCRIPT_MB": "a whole number of MiB", "RETENTION_DAYS": "a whole number of days",
          "LLM_RPM": "a whole number of requests", "LLM_CONCURRENCY": "a whole number of requests",
          "LLM_MAX_TOKENS": "a whole number of tokens", "CHUNK_TOKENS": "a whole number of tokens"}
-ON_OFF = {"on": True, "true": True, "yes": True, "1": True,
-          "off": False, "false": False, "no": False, "0": False}
 UNSET_HINT = {"RETENTION_DAYS": "unset it to keep everything",
               "LLM_CONCURRENCY": "unset it to follow LLM_RPM"}
 
@@ -68,6 +66,7 @@ class Config:
     max_transcript_mb: int = 20
     retention_days: int | None = None
     judge: bool = False
+    mention_owners: bool = False  # on: an owner who is one channel member is @-mentioned
     stream_answers: bool = True
     log_level: str = "INFO"
     # Tuning knobs (documented in the README; defaults suit production).
@@ -85,6 +84,7 @@ class Config:
     slack_tier4_per_min: int = 100
     slack_post_burst: int = 5
     slack_rate_period: float = 60.0
+    people_ttl: float = 3600.0  # seconds channel members' names are kept (bot.edges.slack_people)
 
     @property
     def max_file_bytes(self) -> int:
@@ -174,6 +174,14 @@ def _database_url(raw: str | None) -> str | None:
     return raw
 
 
+def _on_off(name: str, raw: str | None) -> bool:
+    """A switch: on or off (unset: off); anything else stops Recap naming the variable."""
+    value = (raw or "off").lower()
+    if value not in ("on", "off"):
+        raise ConfigError(f"{name} must be on or off, not {value[:40]!r}.")
+    return value == "on"
+
+
 def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
     raw = (env.get(name) or "").strip()
     if not raw:
@@ -200,19 +208,6 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     if not (math.isfinite(value) and low <= value <= high):
         raise _out_of_bounds(name, raw)
     return value
-
-
-
-
-def _switch(raw: str | None, name: str, default: bool) -> bool:
-    """An on/off setting: on, off (also true/false, yes/no, 1/0); anything else stops Recap."""
-    if raw is None:
-        return default
-    value = raw.lower()
-    if value not in ON_OFF:
-        shown = raw if len(raw) <= 40 else raw[:40] + "…"
-        raise ConfigError(f"{name} must be on or off, not {shown!r}.")
-    return ON_OFF[value]
 
 
 def load(env: Mapping[str, str] | None = None) -> Config:
@@ -252,13 +247,15 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         database_path=get("DATABASE_PATH") or "recap.db",
         database_url=_database_url(get("DATABASE_URL")),
         worker_heartbeat=_float(env, "WORKER_HEARTBEAT", 10.0),
+        people_ttl=_float(env, "PEOPLE_TTL", 3600.0),
         public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
         webhook_secret=get("WEBHOOK_SECRET"),
         max_file_mb=_int(env, "MAX_FILE_MB", 1024) or 1024,
         max_transcript_mb=_int(env, "MAX_TRANSCRIPT_MB", 20) or 20,
         retention_days=_int(env, "RETENTION_DAYS", None),
         judge=(get("JUDGE") or "off").lower() in ("on", "1", "true", "yes"),
-        stream_answers=_switch(get("STREAM_ANSWERS"), "STREAM_ANSWERS", True),
+        mention_owners=_on_off("MENTION_OWNERS", get("MENTION_OWNERS")),
+        stream_answers=_on_off("STREAM_ANSWERS", get("STREAM_ANSWERS") or "on"),
         log_level=level,
         llm_rpm=rpm,
         llm_rate_period=_float(env, "LLM_RATE_PERIOD", 60.0),

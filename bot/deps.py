@@ -17,6 +17,7 @@ from bot.config import Config
 from bot.edges.llm import LLM
 from bot.edges.slack_api import SlackAPI
 from bot.edges.slack_limits import Tiers
+from bot.edges.slack_people import People
 from bot.edges.store import StoreProtocol, open_store
 from bot.edges.transcriber import Transcriber
 from bot.errors import ConfigError
@@ -37,6 +38,7 @@ class Deps:
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     # transcript id -> future resolved by the AssemblyAI webhook (HTTP mode with PUBLIC_URL).
     completions: dict[str, asyncio.Future[str]] = field(default_factory=dict)
+    people_: People | None = None
     # Steps that must reach a stored state even when their job is cancelled (see uninterrupted).
     steps: set[asyncio.Task[Any]] = field(default_factory=set)
 
@@ -53,6 +55,13 @@ class Deps:
         if self.slack_ is None:
             raise ConfigError("SLACK_BOT_TOKEN is needed to talk to Slack.")
         return self.slack_
+
+    @property
+    def people(self) -> People:
+        """Channel members by name, cached PEOPLE_TTL seconds (built on first use)."""
+        if self.people_ is None:
+            self.people_ = People(self.slack, ttl=self.config.people_ttl)
+        return self.people_
 
     def lock(self, key: str) -> asyncio.Lock:
         return self.locks.setdefault(key, asyncio.Lock())

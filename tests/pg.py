@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import pwd
+import signal
 import socket
 import stat
 import subprocess
@@ -44,8 +45,11 @@ def _run_as() -> str | None:
     try:
         pwd.getpwnam(PG_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", PG_USER], check=True,
-                       capture_output=True)
+        # Parallel test workers may race to create it: "already exists" (exit 9) is fine.
+        done = subprocess.run(["useradd", "--system", "--no-create-home", PG_USER],
+                              capture_output=True)
+        if done.returncode not in (0, 9):
+            raise RuntimeError(f"useradd {PG_USER} failed: {done.stderr.decode().strip()}")
     return PG_USER
 
 
@@ -111,7 +115,7 @@ class PgServer:
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()  # SIGTERM: PostgreSQL's "smart" shutdown
+            self.proc.send_signal(signal.SIGINT)  # "fast" shutdown: clients are disconnected
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:

@@ -57,16 +57,19 @@ class SlackMessage(NamedTuple):
     blocks: list[Block]
 
 
-def recap_messages_blocks(recap: Recap, *, job_id: int, file_name: str,
-                          model: str) -> list[SlackMessage]:
+def recap_messages_blocks(recap: Recap, *, job_id: int, file_name: str, model: str,
+                          owners: Mapping[str, str] | None = None) -> list[SlackMessage]:
     """The recap as one or more messages within Slack's limits; the buttons end the last one.
 
     Returns SlackMessage(text, blocks) tuples to post in order: `text` is each message's
     escaped fallback. Long sections split at line ends; at most MAX_MESSAGES messages.
+    `owners` ({owner text: mrkdwn}, from bot.core.owners.owner_marks) shows owners who are
+    channel members by their Slack name or mention; any other owner is shown escaped.
     """
     length = f" ({format_timestamp(recap.duration_ms)})" if recap.duration_ms > 0 else ""
     title = f"Recap: {file_name}{length}"  # a plain-text transcript has no length to show
-    units = [[{"type": "header", "text": plain(title, HEADER_CHARS)}], *_body_units(recap)]
+    units = [[{"type": "header", "text": plain(title, HEADER_CHARS)}],
+             *_body_units(recap, owners or {})]
     pages = _paginate(units, [_footer(recap, model), _buttons(recap, job_id)])
     gist = recap.tldr or (recap.topics[0].title if recap.topics else "") or empty_note(recap)
     texts = [f"Recap of {file_name}: {gist}"]
@@ -115,10 +118,11 @@ def help_text(styles: Mapping[str, Style] | Iterable[Style]) -> str:
             "e.g. `/recap only the budget, in Spanish`.\n"
             "• Add a message link to aim at another recording than the latest.\n"
             "• Reply in a recap's thread to ask about the recording.\n"
-            "• The buttons under a recap restyle it, fetch the transcript or forget it.")
+            "• The buttons under a recap restyle it, fetch the transcript, name the speakers, "
+            "show you your own items or forget it.")
 
 
-def _body_units(recap: Recap) -> list[list[Block]]:
+def _body_units(recap: Recap, owners: Mapping[str, str]) -> list[list[Block]]:
     """Groups of blocks that stay in one message: sections, or an item with its quote."""
     units: list[list[Block]] = []
     if recap.tldr:
@@ -129,7 +133,7 @@ def _body_units(recap: Recap) -> list[list[Block]]:
         entries[0] = f"*{topic_heading(recap)}*\n{entries[0]}"
         units += [[section(c)] for c in pack(entries, SECTION_CHARS, sep="\n\n")]
     for n, a in enumerate(recap.action_items):
-        owner = a.owner and f"*{escape_mrkdwn(a.owner)}*"
+        owner = a.owner and (owners.get(a.owner) or f"*{escape_mrkdwn(a.owner)}*")
         due = a.due and escape_mrkdwn(a.due)
         line = f"• {escape_mrkdwn(a.text)}{item_tail(owner, due)}{stamp(a.start_ms)}"
         units.append(_item(line, a.quote, "*Action items*" if n == 0 else ""))
@@ -188,7 +192,9 @@ def _buttons(recap: Recap, job_id: int) -> Block:
     value = str(job_id)
     restyles = [button(s.label, f"restyle:{s.name}", value) for s in STYLES.values()
                 if s.name != recap.style or recap.instructions]
-    elements = [*restyles, button("Transcript", "transcript", value), forget_button(job_id)]
+    people = [button("Speakers", "speakers", value)] if recap.speakers else []
+    elements = [*restyles, button("Transcript", "transcript", value), *people,
+                button("My items", "my_items", value), forget_button(job_id)]
     return {"type": "actions", "elements": elements[-25:]}
 
 
@@ -200,9 +206,9 @@ def _paginate(units: Sequence[list[Block]], tail: list[Block]) -> list[list[Bloc
     """
     pages: list[list[Block]] = [[]]
     size = shown = 0
-    reserve = (len(tail) + 1, sum(json_size(b) for b in tail) + 300)
+    reserve = (len(tail) + 1, sum(_weight(b) for b in tail) + 300)
     for unit in units:
-        unit_size = sum(json_size(b) for b in unit)
+        unit_size = sum(_weight(b) for b in unit)
         last = len(pages) == MAX_MESSAGES
         blocks, chars = reserve if last else (0, 0)
         if pages[-1] and (len(pages[-1]) + len(unit) + blocks > MAX_BLOCKS
@@ -218,7 +224,12 @@ def _paginate(units: Sequence[list[Block]], tail: list[Block]) -> list[list[Bloc
         tail = [section(f"_The rest of this recap ({len(units) - shown} more parts) did not "
                          "fit in Slack. The Brief or Bullets style gives a shorter one._"), *tail]
     if (len(pages[-1]) + len(tail) > MAX_BLOCKS
-            or size + sum(json_size(b) for b in tail) > MESSAGE_CHARS):
+            or size + sum(_weight(b) for b in tail) > MESSAGE_CHARS):
         pages.append([])
     pages[-1] += tail
     return pages
+
+
+def _weight(block: Block) -> int:
+    """A block's share of the message's blocks JSON: itself and the ", " before the next."""
+    return json_size(block) + 2

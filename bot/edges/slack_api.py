@@ -170,10 +170,18 @@ class SlackAPI:
                          channel=channel, ts=ts, markdown_text=text or None, blocks=blocks)
 
     async def post_private(self, channel: str, user: str, text: str, *,
-                           blocks: list[Block] | None = None, team: str = "") -> None:
-        """An ephemeral message: only `user` sees it."""
+                           blocks: list[Block] | None = None, team: str = "",
+                           thread_ts: str | None = None) -> None:
+        """An ephemeral message: only `user` sees it (in the thread at `thread_ts`, if given)."""
         await self._call("show the message", "chat.postEphemeral", team=team, channel=channel,
-                         user=user, text=text, blocks=blocks)
+                         user=user, text=text, blocks=blocks, thread_ts=thread_ts)
+
+    async def open_view(self, trigger_id: str, view: Block, *, team: str = "") -> str:
+        """views.open: a modal for the person whose click gave `trigger_id` (valid 3 s, once);
+        the view's id. Not paced: a wait would outlive the trigger."""
+        reply = await self._call("open the form", "views.open", team=team,
+                                 trigger_id=trigger_id, view=view)
+        return str((reply.get("view") or {}).get("id") or "")
 
     async def permalink(self, channel: str, ts: str) -> str | None:
         """A link to a message (None when Slack will not give one: a link is a nicety)."""
@@ -255,6 +263,31 @@ class SlackAPI:
         except SlackApiError as error:
             raise _refused(error, "describe the file") from None
         return dict(reply["file"])
+
+    async def channel_members(self, channel: str, *, team: str = "",
+                              at_most: int = 1000) -> list[str]:
+        """The member ids of a channel (conversations.members, page by page), at most `at_most`."""
+        ids: list[str] = []
+        cursor = None
+        while len(ids) < at_most:
+            try:
+                page = await self._send(team, "conversations.members", {
+                    "channel": channel, "limit": min(200, at_most), "cursor": cursor})
+            except SlackApiError as error:
+                raise _refused(error, "list the channel's members") from None
+            ids.extend(str(m) for m in page.get("members") or [])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return ids[:at_most]
+
+    async def user(self, user_id: str, *, team: str = "") -> Block:
+        """users.info's `user` (needs users:read)."""
+        try:
+            reply = await self._send(team, "users.info", {"user": user_id})
+        except SlackApiError as error:
+            raise _refused(error, "describe the member") from None
+        return dict(reply["user"])
 
     async def upload_text(self, channel: str, thread_ts: str | None, *, filename: str,
                           title: str, content: str) -> None:

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 TIER_OF = {
     "chat.update": 3, "chat.delete": 3, "reactions.add": 3, "reactions.remove": 3,
     "conversations.replies": 3, "conversations.history": 3,
-    "files.info": 4, "chat.postEphemeral": 4, "users.info": 4,
+    "files.info": 4, "chat.postEphemeral": 4, "users.info": 4, "conversations.members": 4,
     "chat.startStream": 2, "chat.appendStream": 4, "chat.stopStream": 2,
 }
 POST = "chat.postMessage"

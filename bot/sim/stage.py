@@ -47,7 +47,7 @@ class AppProcess:
     def events_url(self) -> str:
         return f"{self.url}/slack/events"
 
-    async def start(self, timeout: float = 20.0) -> AppProcess:
+    async def start(self, timeout: float = 60.0) -> AppProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it until it exits
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", env={**self.env, "PORT": str(self.port)},

@@ -18,6 +18,7 @@ from bot.deps import Deps
 from bot.edges.store import Job
 from bot.errors import RecapError, SlackRefused
 from bot.pipeline import get_recap, get_transcript
+from bot.slack_app.recap_people import owner_marks
 from bot.slack_app.status_message import StatusMessage
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,8 @@ async def _work(deps: Deps, job: Job, status: StatusMessage | None) -> None:
     names = await deps.store.speaker_names(job.team_id, transcript.id)
     recap = named_recap(recap, names)  # names people gave earlier recaps of this recording
     messages = render.recap_messages_blocks(
-        recap, job_id=job.id, file_name=source.name, model=deps.config.llm_model
+        recap, job_id=job.id, file_name=source.name, model=deps.config.llm_model,
+        owners=await owner_marks(deps, job, recap),  # members' names, mentions (rendered only)
     )
     there = await _in_thread(deps, job) if posted_before else {}
     posted = []

@@ -21,6 +21,7 @@ from bot.edges.store import Job
 from bot.errors import Forgotten, RecapError, SlackRefused
 from bot.pipeline import answer, forget_transcript
 from bot.slack_app.answer_stream import AnswerStream, streamed_parts
+from bot.slack_app.recap_people import owner_marks
 from bot.slack_app.runner import Runner
 
 log = logging.getLogger(__name__)
@@ -169,7 +170,7 @@ async def rename(deps: Deps, job: Job, renames: dict[str, str]) -> None:
         named = named_recap(recap, await _names(deps, job))
         messages = render.recap_messages_blocks(
             named, job_id=job.id, file_name=str(job.source.get("name") or ""),
-            model=deps.config.llm_model)
+            model=deps.config.llm_model, owners=await owner_marks(deps, job, named))
         old = (job.recap_ts or "").split()
         for ts, (text, blocks) in zip(old, messages, strict=False):
             await deps.slack.update(job.channel, ts, text, blocks=blocks)

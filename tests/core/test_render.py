@@ -122,7 +122,7 @@ def test_the_buttons_restyle_fetch_the_transcript_and_forget_after_a_confirmatio
     assert [(b["action_id"], b["text"]["text"]) for b in buttons] == [
         ("restyle:topics", "Topics"), ("restyle:bullets", "Bullets"),
         ("restyle:actions", "Action items"), ("restyle:chapters", "Chapters"),
-        ("transcript", "Transcript"), ("forget", "Forget")]
+        ("transcript", "Transcript"), ("my_items", "My items"), ("forget", "Forget")]
     assert {b["value"] for b in buttons} == {"42"}
     forget = buttons[-1]
     assert forget["style"] == "danger"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.slack_app.listeners import actions, commands, events
+from bot.slack_app.listeners import actions, commands, events, views
 
 
 def register(app: AsyncApp) -> None:
     events.register(app)
     commands.register(app)
     actions.register(app)
+    views.register(app)

@@ -1,4 +1,4 @@
-"""Buttons on recaps and status messages: restyle, transcript, forget, retry."""
+"""Buttons on recaps and status messages: restyle, transcript, speakers, my items, forget, retry."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 
 from bot.edges.store import Job
 from bot.slack_app import handlers as talk
-from bot.slack_app import recap_thread
+from bot.slack_app import recap_people, recap_thread
 
 
 def register(app: AsyncApp) -> None:
@@ -17,6 +17,8 @@ def register(app: AsyncApp) -> None:
     app.action("transcript")(handle_transcript)
     app.action("forget")(handle_forget)
     app.action("retry")(handle_retry)
+    app.action("speakers")(handle_speakers)
+    app.action("my_items")(handle_my_items)
 
 
 async def _job(body: dict[str, Any], context: AsyncBoltContext,
@@ -65,3 +67,19 @@ async def handle_retry(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCo
     await ack()
     if job := await _job(body, context, respond):
         await context["jobs"].retry(job)
+
+
+async def handle_speakers(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext,
+                          respond: AsyncRespond) -> None:
+    """A modal to name the speakers; its trigger_id is good for 3 s, so it opens first."""
+    await ack()
+    if job := await _job(body, context, respond):
+        await recap_people.open_speakers(context["deps"], job, str(body.get("trigger_id")),
+                                         str(body["user"]["id"]))
+
+
+async def handle_my_items(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext,
+                          respond: AsyncRespond) -> None:
+    await ack()
+    if job := await _job(body, context, respond):
+        await recap_people.send_my_items(context["deps"], job, str(body["user"]["id"]))
