@@ -21,7 +21,7 @@ from tests.e2e.people import (
     wait_replies,
 )
 
-LONG = " ".join(f"Point {i}: the draft goes to legal after the review." for i in range(20))
+LONG = " ".join(f"Point {i}: the draft goes to legal after the review." for i in range(30))
 STREAM_CALLS = ("chat.startStream", "chat.appendStream", "chat.stopStream")
 
 
@@ -36,7 +36,7 @@ def stream_calls(stage) -> list[str]:
 
 async def test_an_answer_streams_in_a_few_appends_and_ends_as_the_whole_answer(stage, app):
     ts = await recapped(stage, app)
-    stage.llm.obey = LONG  # a long answer: ~1,100 characters
+    stage.llm.obey = LONG  # a long answer: ~1,600 characters
 
     asked = await say(stage, app, "Who sends the draft to legal?", thread_ts=ts, user="U0BOB")
     (answer,) = await wait_replies(stage, ts, 1, after=asked)
@@ -143,3 +143,17 @@ async def test_an_llm_that_cannot_stream_still_answers_whole_and_is_asked_whole_
     assert len(bot_replies(stage, ts)) == before + 2  # one message per answer
     assert len(stage.slack.streams()) <= 1  # the first may show in one piece; not the second
     assert bot_replies(stage, ts)[-1].blocks[0]["text"] == whole_markdown(stage)
+
+
+async def test_appends_the_budget_has_no_room_for_wait_for_the_stop_and_lose_nothing(stage):
+    app = await stage.app(SLACK_TIER4_PER_MIN="3")  # three chat.appendStream a minute
+    ts = await recapped(stage, app)
+    stage.llm.obey = LONG
+
+    asked = await say(stage, app, "Who sends the draft to legal?", thread_ts=ts)
+    (answer,) = await wait_replies(stage, ts, 1, after=asked)
+
+    (stream,) = stage.slack.streams(CHANNEL)
+    assert len(stream.appends) == 3  # never waited for a fourth: the rest came with the stop
+    assert stream.text == whole_markdown(stage) == answer.text and answer.edits == 0
+    assert stage.slack.ratelimited_total == 0
