@@ -83,14 +83,17 @@ class Pieces:
 
     `render` turns raw text into what is shown (it must work word by word: escaping, link
     checks). `first` is how many characters the first piece needs (a word is enough), `every`
-    how many each later one gathers; `limit` caps the shown text (the rest is `cut`). Each
-    character is looked at once when it arrives and joined at most twice: linear in the answer.
+    how many each later one gathers, unless `interval` seconds (0: never) have passed since the
+    last piece (a slow model's words still show); `limit` caps the shown text (the rest is
+    `cut`). Each character is looked at once when it arrives and joined at most twice: linear in
+    the answer.
     """
 
     render: Callable[[str], str] = str
     first: int = 1
     every: int = EVERY
     limit: int = 1_000_000
+    interval: float = 0.0
     shown: int = 0  # characters of rendered text handed out so far
     cut: bool = False  # the answer ran past `limit`
     started: bool = False
@@ -98,9 +101,10 @@ class Pieces:
     _held_len: int = 0
     _safe: int = 0  # held[:_safe] ends where a word ends and another has begun
     _space_at: int = -1  # where the whitespace run now at the end began (-1: none)
+    _last: float = 0.0  # when the last piece went out (`now` as the caller counts time)
 
-    def add(self, delta: str) -> str:
-        """The rendered text to send now ("" while gathering)."""
+    def add(self, delta: str, now: float = 0.0) -> str:
+        """The rendered text to send now ("" while gathering); `now` for `interval`."""
         if not self.started and not self._held_len:
             delta = delta.lstrip()
         if not delta or self.cut:
@@ -115,8 +119,11 @@ class Pieces:
         self._held.append(delta)
         self._held_len += len(delta)
         need = self.first if not self.started else self.every
+        if self.started and self.interval and now - self._last >= self.interval:
+            need = 1
         if self._safe < max(need, 1):
             return ""
+        self._last = now
         held = "".join(self._held)
         safe = self._safe
         self._held, self._held_len = [held[safe:]], len(held) - safe

@@ -2,9 +2,10 @@
 
 Slack's streaming messages (docs.slack.dev chat.startStream / appendStream / stopStream) are
 driven the way slack_sdk's chat_stream() helper drives them (slack_sdk/web/
-async_chat_stream.py), except that the first words go out at once (the time to the first
-word is the point) and that an answer never waits for Slack: an appendStream the team's budget
-has no room for keeps its text for the next one. The text is rendered piece by piece exactly as
+async_chat_stream.py: an append every 256 characters), except that the first words go out at
+once (the time to the first word is the point), a slow model's words go out every INTERVAL
+seconds anyway, and an answer never waits for Slack: an appendStream the team's budget has no
+room for keeps its text for the next one. The text is rendered piece by piece exactly as
 the whole answer is (bot.core.streaming), so nothing the LLM writes can ping or link.
 
 However it goes, the thread ends with one complete answer, never two and never a half:
@@ -18,6 +19,7 @@ However it goes, the thread ends with one complete answer, never two and never a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -29,6 +31,9 @@ from bot.errors import SlackRefused
 log = logging.getLogger(__name__)
 Block = dict[str, Any]
 MAX_CALL_TEXT = 12_000  # markdown_text per chat.*Stream call (docs.slack.dev chat.appendStream)
+# A slow model's (a local one's) words still show every INTERVAL seconds below 256 characters:
+# at most 30 appends a minute per answer; a spent Tier 4 budget only carries text to the next.
+INTERVAL = 2.0
 
 
 class AnswerStream:
@@ -38,7 +43,7 @@ class AnswerStream:
                  user: str | None, render: Callable[[str], str], limit: int) -> None:
         self.deps, self.channel, self.thread_ts = deps, channel, thread_ts
         self.team, self.user = team, user
-        self.pieces = Pieces(render=render, limit=limit)
+        self.pieces = Pieces(render=render, limit=limit, interval=INTERVAL)
         self.ts: str | None = None
         self.sent: list[str] = []  # rendered text Slack has
         self.pending: list[str] = []  # rendered text waiting for an append
@@ -56,7 +61,7 @@ class AnswerStream:
 
     async def text(self, delta: str) -> None:
         """One delta of the answer (bot.edges.llm_stream.TextSink)."""
-        piece = self.pieces.add(delta)
+        piece = self.pieces.add(delta, asyncio.get_running_loop().time())
         if piece and not self.off:
             self.pending.append(piece)
             await self._push()

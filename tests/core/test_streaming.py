@@ -75,3 +75,11 @@ def test_a_piece_is_rendered_as_the_whole_answer_block_renders_it():
 
     nasty = "Ask <!channel> & @here: see [x](https://a.example) [y][z] [w]: https://b.example"
     assert markdown_piece(nasty) == answer_blocks(nasty)[0]["text"]
+
+
+def test_a_slow_model_s_words_go_out_after_the_interval_even_below_the_size():
+    pieces = Pieces(every=256, interval=2.0)
+    assert pieces.add("Carmen", now=0.0) == "" and pieces.add(" sends", now=0.1) == "Carmen"
+    assert pieces.add(" the", now=1.0) == ""  # 1 s since the last piece, 6 characters: wait
+    assert pieces.add(" draft", now=2.2) == " sends the"  # 2 s since: whatever is whole goes
+    assert pieces.add(" to", now=2.3) == "" and pieces.rest() == " draft to"
