@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bench import ack, burst, long, relay, single, slack_tiers, workers
+from bench import ack, burst, first_word, long, relay, single, slack_tiers, workers
 from bench.harness import Row, latency_profile, machine
 
 Scenario = Callable[[bool], Awaitable[list[Row]]]
@@ -28,7 +28,8 @@ SCENARIOS: list[tuple[set[str], str, Scenario]] = [
     ({"P5"}, "1 GiB relay", relay.run),
     ({"P6"}, "burst under the LLM rate limit", burst.run),
     ({"P8"}, "burst under Slack's rate limits: recap ready -> posted", slack_tiers.run),
-    ({"P9"}, "burst through 1 worker vs 3 on one PostgreSQL", workers.run),
+    ({"P10"}, "burst through 1 worker vs 3 on one PostgreSQL", workers.run),
+    ({"P9"}, "time to the first visible word of an answer: streamed vs whole", first_word.run),
 ]
 
 

@@ -87,10 +87,12 @@ class GatewaySim(LLMSim):
     latency: float = 0.0
     decode_tps: float = 0.0  # > 0: the reply also takes its output tokens / this to write
 
-    async def _complete(self, request: web.Request) -> web.Response:
+    async def _complete(self, request: web.Request,
+                        headers: dict[str, str] | None = None) -> web.StreamResponse:
         await asyncio.sleep(self.latency)
-        response = await super()._complete(request)
-        if self.decode_tps > 0 and response.status == 200 and isinstance(response.body, bytes):
+        response = await super()._complete(request, headers)
+        if (self.decode_tps > 0 and isinstance(response, web.Response)
+                and response.status == 200 and isinstance(response.body, bytes)):
             usage = json.loads(response.body).get("usage") or {}
             await asyncio.sleep(int(usage.get("completion_tokens") or 0) / self.decode_tps)
         return response
@@ -136,11 +138,12 @@ def prepared(stage: Stage) -> PreparedAssemblyAISim:
 
 
 @asynccontextmanager
-async def bench_stage(*, rate_limit: bool = True, decode_tps: float = 0.0) -> AsyncIterator[Stage]:
+async def bench_stage(*, rate_limit: bool = True, decode_tps: float = 0.0,
+                      llm: GatewaySim | None = None) -> AsyncIterator[Stage]:
     """The three simulators with the bench's latencies; the work folder is removed after."""
     workdir = tempfile.mkdtemp(prefix="recap-bench-")
     try:
-        llm = GatewaySim(latency=LLM_LATENCY, decode_tps=decode_tps)
+        llm = llm or GatewaySim(latency=LLM_LATENCY, decode_tps=decode_tps)
         async with Stage(workdir=workdir, llm=llm,
                          assemblyai=PreparedAssemblyAISim()) as stage:
             stage.slack.delay("*", SLACK_LATENCY)

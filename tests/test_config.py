@@ -155,3 +155,10 @@ def test_mention_owners_is_off_unless_on_and_nothing_else():
     assert load({"MENTION_OWNERS": "off"}).mention_owners is False
     with pytest.raises(ConfigError, match="MENTION_OWNERS must be on or off, not 'maybe'"):
         load({"MENTION_OWNERS": "maybe"})
+
+
+def test_stream_answers_is_on_unless_switched_off_and_takes_only_on_or_off():
+    assert load({}).stream_answers and load({"STREAM_ANSWERS": "On"}).stream_answers
+    assert not load({"STREAM_ANSWERS": "off"}).stream_answers
+    with pytest.raises(ConfigError, match="STREAM_ANSWERS must be on or off, not 'sometimes'"):
+        load({"STREAM_ANSWERS": "sometimes"})

@@ -162,7 +162,8 @@ class Story:
     async def wait_for_reply(self, action: Awaitable[None], limit: float, what: str) -> None:
         before = len(self.thread())
         await action
-        await self.until(lambda: any(m.bot_id for m in self.thread()[before:]), limit, what)
+        await self.until(lambda: any(m.bot_id for m in self.thread()[before:]) and all(
+            s.stopped for s in self.slack.streams(CHANNEL)), limit, what)
 
     async def deliver(self, envelope: dict[str, Any]) -> None:
         self.view.poll()

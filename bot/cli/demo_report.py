@@ -51,14 +51,16 @@ def receipts(term: Terminal, stage: Stage, llm_env: dict[str, str]) -> None:
              for label, name in sorted(i.mapping.items())]
     identified = (f"; Speaker Identification named {', '.join(named)} from the channel's "
                   "members" if named else "")
+    streamed = slack.count("chat.startStream")  # answers streamed in (chat.startStream)
     rows = [
         ("AssemblyAI (simulated)", f"{aai.uploads} upload ({uploaded:,} bytes), {aai.creates} "
                                    f"transcript created, {aai.gets} status checks{identified}"),
         (f"LLM ({'real' if llm_env else 'simulated'})", llm_row),
-        ("Slack (simulated)", f"{slack.count('chat.postMessage')} messages posted, "
+        ("Slack (simulated)", f"{slack.count('chat.postMessage') + streamed} messages posted, "
                               f"{slack.count('chat.update')} edits, {reactions} reaction changes, "
                               f"{len(slack.downloads)} file download ({downloaded:,} bytes); "
-                              "every Block Kit payload passed Slack's checks"),
+                              + (f"{streamed} streamed in as written; " if streamed else "")
+                              + "every Block Kit payload passed Slack's checks"),
     ]
     term.say()
     term.say(style("What each service received", BOLD))

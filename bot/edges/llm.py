@@ -11,6 +11,8 @@ writing after its client hangs up): a reply cut at max_tokens (finish_reason "le
 OpenAI's chat completion object) is repaired, not asked for again; and a request that timed
 out is sent again at most once, and only after waiting as long as the time-out, so it does not
 queue behind the copy the server is still writing. 429s and 5xx keep the usual retries.
+Free-text answers can also stream (`complete_streamed`, read by bot.edges.llm_stream), for
+answers shown as they are written; recaps never do (their JSON is read whole).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import aiohttp
 from bot.core.parse import extract_json
 from bot.core.prompts import schema_instructions
 from bot.core.recap import add_usage, new_usage
+from bot.edges.llm_stream import StreamBroken, TextSink, read_stream
 from bot.edges.rate_window import RateWindow, Window, tracing
 from bot.edges.retry import Transient, parse_retry_after, with_retries
 from bot.errors import LLMRejected, RecapError, ServiceUnavailable, SummaryFailed
@@ -59,6 +62,10 @@ class Completion:
 
 class _TimedOut(Transient):
     """No answer within the time-out: the server may still be busy writing it."""
+
+
+class _StreamRefused(Exception):
+    """The server refused `"stream": true` (the Gateway streams only some models)."""
 
 
 class _FormatRefused(Exception):
@@ -130,6 +137,7 @@ class LLM:
         self._session: aiohttp.ClientSession | None = None
         self._not_before = 0.0  # after a 429, every caller waits until then
         self._mode = MODES[0]
+        self.streams = True  # False once the endpoint refused "stream": true
 
     async def complete(
         self, messages: list[dict], *, max_tokens: int | None = None, temperature: float = 0.2
@@ -142,6 +150,52 @@ class LLM:
             "temperature": temperature,
         }
         return self._completion(await self._chat(body))
+
+    async def complete_streamed(
+        self, messages: list[dict], on_text: TextSink, *, max_tokens: int | None = None,
+        temperature: float = 0.2,
+    ) -> Completion:
+        """A free-text answer streamed (`"stream": true`): each piece of text goes to `on_text`
+        as the model writes it, and the whole answer is returned at the end.
+
+        Retried like `complete` until the first text arrives. A stream that breaks after it is
+        asked for once more whole (`complete`): the answer returned then need not begin with
+        the text handed out, which callers compare. A server that answers whole anyway hands
+        its answer to `on_text` in one piece; one that refuses `stream` (400 naming it, as the
+        Gateway does for a model that cannot stream) is asked whole, now and from then on.
+        """
+        body = {
+            "model": self.model,
+            "messages": messages,
+            "max_tokens": max_tokens or self.max_tokens,
+            "temperature": temperature,
+            "stream": True,
+        }
+        handed = False
+
+        async def sink(text: str) -> None:
+            nonlocal handed
+            handed = True
+            await on_text(text)
+
+        try:
+            if not self.streams:
+                raise _StreamRefused("refused before")
+            completion = self._completion(await self._chat(body, sink))
+        except StreamBroken as broken:
+            log.info("The LLM's stream broke after %d characters (%s); asking once more whole.",
+                     len(broken.text), broken.what)
+            return await self.complete(messages, max_tokens=max_tokens, temperature=temperature)
+        except _StreamRefused as refusal:
+            if self.streams:
+                log.info("The LLM endpoint refused to stream (%s); answers come whole from "
+                         "now on.", refusal)
+                self.streams = False
+            completion = await self.complete(messages, max_tokens=max_tokens,
+                                             temperature=temperature)
+        if not handed and completion.text:
+            await on_text(completion.text)
+        return completion
 
     async def complete_json(
         self, messages: list[dict], *, schema: dict, name: str, max_tokens: int | None = None
@@ -262,13 +316,14 @@ class LLM:
             body["messages"] = [*messages[:-1], last]
         return body
 
-    async def _chat(self, body: dict[str, Any]) -> dict[str, Any]:
+    async def _chat(self, body: dict[str, Any],
+                    on_text: TextSink | None = None) -> dict[str, Any]:
         timeouts = 0
 
         async def once() -> dict[str, Any]:
             nonlocal timeouts
             try:
-                return await self._post(body)
+                return await self._post(body, on_text)
             except _TimedOut as error:
                 timeouts += 1
                 if timeouts >= TIMEOUT_ATTEMPTS:
@@ -282,7 +337,10 @@ class LLM:
 
         return await with_retries(once, service="The LLM endpoint", backoff=self._backoff)
 
-    async def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+    async def _post(self, body: dict[str, Any],
+                    on_text: TextSink | None = None) -> dict[str, Any]:
+        """One request. With `on_text` the reply is read as a stream (a stream may take as long
+        as it needs, but no more than LLM_TIMEOUT in silence)."""
         if self._session is None:
             self._session = aiohttp.ClientSession(trace_configs=[tracing()])
         loop = asyncio.get_running_loop()
@@ -295,9 +353,14 @@ class LLM:
                     f"{self.base_url}/chat/completions",
                     json=body,
                     headers=self._headers,
-                    timeout=aiohttp.ClientTimeout(total=self._timeout),
+                    timeout=aiohttp.ClientTimeout(total=self._timeout) if on_text is None
+                    else aiohttp.ClientTimeout(sock_connect=self._timeout,
+                                               sock_read=self._timeout),
                     trace_request_ctx=slot,
                 ) as response:
+                    if (on_text is not None and response.status == 200
+                            and response.content_type == "text/event-stream"):
+                        return await read_stream(response, on_text)
                     status, text = response.status, await response.text()
                     retry_after = parse_retry_after(response.headers.get("retry-after"))
             except TimeoutError:
@@ -314,6 +377,8 @@ class LLM:
             if retry_after is not None:
                 self._not_before = max(self._not_before, loop.time() + retry_after)
             raise Transient("HTTP 429", retry_after)
+        if body.get("stream") and status in (400, 422) and "stream" in text.lower():
+            raise _StreamRefused(message)
         if (
             "response_format" in body
             and status in (400, 422, 500)

@@ -40,6 +40,9 @@ from bot.errors import SlackRefused
 
 log = logging.getLogger(__name__)
 Block = dict[str, Any]
+# chat.startStream's answers from a workspace, plan or token that cannot stream (API-NOTES §3b.3)
+NO_STREAMING = frozenset({"unknown_method", "not_allowed", "not_allowed_token_type",
+                          "missing_scope"})
 
 
 class _Jitter(Jitter):
@@ -80,6 +83,7 @@ class SlackAPI:
         self.client = client
         self.limits = limits or SlackLimits()
         self.plain_feedback_teams: set[str] = set()  # workspaces that refused context_actions
+        self.streamless: set[str] = set()  # teams that refused chat.startStream (NO_STREAMING)
 
     @classmethod
     def connect(cls, token: str, base_url: str, backoff: float = 1.0,
@@ -122,8 +126,9 @@ class SlackAPI:
 
     async def _with_feedback(self, doing: str, method: str, team: str,
                              args: dict[str, Any]) -> Any:
-        """chat.postMessage / chat.update, with plain 👍/👎 buttons where the workspace refuses
-        the context_actions block (known from an earlier refusal, or learnt from this one)."""
+        """chat.postMessage / chat.update / chat.stopStream, with plain 👍/👎 buttons where the
+        workspace refuses the context_actions block (known from an earlier refusal, or learnt
+        from this one)."""
         blocks = args.get("blocks") or []
         if not has_context_actions(blocks):
             return await self._call(doing, method, team=team, **args)
@@ -141,6 +146,56 @@ class SlackAPI:
                  team or "(default)")
         self.plain_feedback_teams.add(team)
         return reply
+
+    async def start_stream(self, channel: str, thread_ts: str, text: str, *, user: str | None,
+                           team: str) -> str | None:
+        """chat.startStream: a reply in the thread whose text then grows (append_stream,
+        stop_stream); its ts. `user` and `team` are the recipient, which Slack requires
+        outside a DM. None: post the answer whole instead, because the team's Tier 2 budget
+        has no call free now (this never waits), or the workspace cannot stream (it answered
+        one of NO_STREAMING, unknown_method or not_allowed; remembered, so it is not asked
+        again). Other refusals raise SlackRefused (docs.slack.dev chat.startStream)."""
+        if team in self.streamless:
+            return None
+        budget = self.limits.budget(team, "chat.startStream")
+        slot = None if budget is None else budget.try_take()
+        if budget is not None and slot is None:
+            return None
+        try:
+            reply = await self._send(team, "chat.startStream", {
+                "channel": channel, "thread_ts": thread_ts, "markdown_text": text or None,
+                "recipient_user_id": user, "recipient_team_id": team or None}, slot=slot)
+        except SlackApiError as error:
+            refused = _refused(error, "start the streamed answer")
+            if refused.code not in NO_STREAMING:
+                raise refused from None
+            log.info("Slack said %s to chat.startStream: answers in team %s are posted whole "
+                     "from now on", refused.code, team or "(unknown)")
+            self.streamless.add(team)
+            return None
+        return str(reply["ts"])
+
+    async def append_stream(self, channel: str, ts: str, text: str, *, team: str = "") -> bool:
+        """chat.appendStream (Tier 4): `text` (markdown) added to the streamed reply. Never
+        waits: False when the budget has no call free now, and the text stays with the caller
+        for the next append or the stop."""
+        budget = self.limits.budget(team, "chat.appendStream")
+        slot = None if budget is None else budget.try_take()
+        if budget is not None and slot is None:
+            return False
+        try:
+            await self._send(team, "chat.appendStream",
+                             {"channel": channel, "ts": ts, "markdown_text": text}, slot=slot)
+        except SlackApiError as error:
+            raise _refused(error, "add to the streamed answer") from None
+        return True
+
+    async def stop_stream(self, channel: str, ts: str, *, text: str | None = None,
+                          blocks: list[Block] | None = None, team: str = "") -> None:
+        """chat.stopStream (Tier 2): the streamed reply is final, with the last `text` and
+        `blocks` shown under it (docs.slack.dev chat.stopStream: "rendered at the bottom")."""
+        await self._with_feedback("finish the streamed answer", "chat.stopStream", team, {
+            "channel": channel, "ts": ts, "markdown_text": text or None, "blocks": blocks})
 
     async def post_private(self, channel: str, user: str, text: str, *,
                            blocks: list[Block] | None = None, team: str = "",

@@ -30,19 +30,21 @@ TIER_OF = {
     "chat.update": 3, "chat.delete": 3, "reactions.add": 3, "reactions.remove": 3,
     "conversations.replies": 3, "conversations.history": 3,
     "files.info": 4, "chat.postEphemeral": 4, "users.info": 4, "conversations.members": 4,
+    "chat.startStream": 2, "chat.appendStream": 4, "chat.stopStream": 2,
 }
 POST = "chat.postMessage"
 
 
 @dataclass(frozen=True)
 class Tiers:
-    """Calls per `period` seconds (Slack's minute): per team for tiers 3 and 4, and
+    """Calls per `period` seconds (Slack's minute): per team for tiers 2, 3 and 4, and
     `post_burst` chat.postMessage calls per channel in any `post_burst` seconds."""
 
     tier3: int = 50
     tier4: int = 100
     post_burst: int = 5
     period: float = 60.0
+    tier2: int = 20
 
 
 @dataclass
@@ -124,7 +126,7 @@ class SlackLimits:
             limit, period = t.post_burst, t.post_burst * t.period / 60
         elif method in TIER_OF:
             key, period = (team, method), t.period
-            limit = t.tier3 if TIER_OF[method] == 3 else t.tier4
+            limit = {2: t.tier2, 3: t.tier3}.get(TIER_OF[method], t.tier4)
         else:
             return None
         if key not in self.budgets:

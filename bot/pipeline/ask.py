@@ -12,6 +12,7 @@ from bot.core import prompts
 from bot.core.links import unlinked
 from bot.core.retrieval import Passage, fts_query, within_budget
 from bot.deps import Deps
+from bot.pipeline.streamed import TextSink, streamed
 
 NOTHING = "Nothing in this channel's recordings answers that."
 
@@ -45,9 +46,10 @@ async def moments(deps: Deps, team_id: str, channel: str | None, question: str,
 
 
 async def ask(deps: Deps, team_id: str, channel: str | None, question: str, *,
-              transcript_id: str | None = None) -> tuple[str, list[Moment]]:
+              transcript_id: str | None = None,
+              on_text: TextSink | None = None) -> tuple[str, list[Moment]]:
     """An answer from the channel's recordings and the moments it read; NOTHING (and no LLM
-    call) when no recording has anything on it."""
+    call) when no recording has anything on it. With `on_text` the answer streams there."""
     found = await moments(deps, team_id, channel, question, transcript_id=transcript_id)
     chosen = within_budget([m.passage for m in found], deps.config.chunk_tokens)
     used = [m for m in found if m.passage in chosen]
@@ -55,6 +57,8 @@ async def ask(deps: Deps, team_id: str, channel: str | None, question: str, *,
         return NOTHING, []
     used.sort(key=lambda m: (m.name, m.passage.start_ms))
     text = "\n…\n".join(f"Recording: {m.name}\n{m.passage.text}" for m in used)
-    completion = await deps.llm.complete(prompts.ask_messages(text, question))
+    messages = prompts.ask_messages(text, question)
     said = "\n".join([question, *(m.passage.text for m in used)])
+    completion = (await deps.llm.complete(messages) if on_text is None
+                  else await streamed(deps, messages, on_text, said))
     return unlinked(completion.text.strip(), said), used

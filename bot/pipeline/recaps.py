@@ -21,6 +21,7 @@ from bot.deps import Deps
 from bot.errors import Forgotten
 from bot.pipeline.judging import checked
 from bot.pipeline.progress import Progress, ProgressFn, quiet
+from bot.pipeline.streamed import TextSink, streamed
 from bot.pipeline.summaries import chunks_of, summarize
 
 FORGOTTEN_MEANWHILE = (
@@ -85,11 +86,13 @@ async def get_recap(
 async def answer(
     deps: Deps, transcript_id: str, question: str, history: list[tuple[str, str]],
     names: Mapping[str, str] | None = None, recap: Recap | None = None, team_id: str = "",
+    on_text: TextSink | None = None,
 ) -> str:
     """A follow-up grounded in one recording's transcript (and only that one), speakers by
     the names people gave them. A transcript longer than one call is searched (the store's
     full-text index) for the passages the question needs, from anywhere in it, with the recap's
-    topics as a map; a question that needs everything is answered from the recap's items."""
+    topics as a map; a question that needs everything is answered from the recap's items.
+    With `on_text` the answer streams: each cleaned piece goes there as it is written."""
     transcript = await deps.store.get_transcript(transcript_id)
     if transcript is None:
         raise Forgotten("This recording's transcript was deleted, so Recap can't answer about it.")
@@ -103,8 +106,10 @@ async def answer(
     else:
         text = await _passages_for(deps, team_id, transcript, question, recap) or most_relevant(
             chunks, question)
-    completion = await deps.llm.complete(prompts.followup_messages(text, history, question))
+    messages = prompts.followup_messages(text, history, question)
     said = "\n".join([question, *(q for q, _ in history), *(u.text for u in transcript.utterances)])
+    completion = (await deps.llm.complete(messages) if on_text is None
+                  else await streamed(deps, messages, on_text, said))
     return unlinked(completion.text.strip(), said)  # links only the recording or the asker gave
 
 

@@ -37,7 +37,10 @@ class ChannelView:
         self.term.say(f"{self.clock()}  {style(text, DIM)}")
 
     def poll(self) -> None:
+        live = {s.ts for s in self.slack.streams(self.channel) if not s.stopped}
         for msg in self.slack.messages(self.channel):
+            if msg.ts in live and not msg.versions:
+                continue  # an answer still streaming in: shown once it is whole
             texts = [*msg.versions, {"text": msg.text, "blocks": msg.blocks}]
             shown = self._shown.get(msg.ts, 0)
             for n, version in enumerate(texts[shown:], start=shown):
@@ -57,6 +60,8 @@ class ChannelView:
 
     def _message(self, msg: Message, version: dict[str, Any], *, edited: bool) -> None:
         lines = self._lines(version)
+        if msg.streamed and not edited and version.get("blocks"):  # its text, the blocks under
+            lines = [*self._lines({"text": version["text"]}), *lines]
         for file in msg.files if not edited else []:
             lines.append(f"[file: {file['name']}, {file['size'] / 1024:,.0f} KB]")
         who = "recap" if msg.bot_id else self.slack.users.get(msg.user or "", {}).get(

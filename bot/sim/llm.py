@@ -31,6 +31,7 @@ from aiohttp import web
 
 from bot.sim import SimServer, json_response
 from bot.sim.answerer import follow_up
+from bot.sim.llm_stream import model_time, stream_reply
 from bot.sim.model_list import gateway_models
 from bot.sim.prompt_reader import fenced, format_of, schema_for, style_of, text_of
 from bot.sim.rate_limit import SlidingWindow
@@ -122,6 +123,9 @@ class LLMSim(SimServer):
     reject_json_schema: bool = False
     reject_json_schema_status: int = 500
     reject_json_object: bool = False
+    reject_stream: bool = False
+    """`"stream": true` is refused as the Gateway refuses a parameter a model does not support
+    (400, "model X does not support stream"; its docs: streaming on OpenAI models only)."""
     prose_wrapped: bool = False
     ignore_response_format: bool = False
     malformed_next: int = 0
@@ -144,6 +148,13 @@ class LLMSim(SimServer):
     the writing: the server stays busy until max_tokens are written. `waited_while_busy`
     counts requests that arrived while another was being written."""
     waited_while_busy: int = field(default=0, init=False)
+    first_token_seconds: float = 0.0
+    seconds_per_token: float = 0.0
+    """A model's speed (0: instant): seconds before its first token, then per token. A streamed
+    reply (`"stream": true`, bot/sim/llm_stream.py) sends each word as it is written; a whole
+    reply comes once the last one is."""
+    break_stream_after: int | None = None
+    """Streamed replies are cut off (connection closed, no [DONE]) after this many words."""
     completions: list[LLMCall] = field(default_factory=list, init=False, repr=False)
     understanding: Understanding = field(default_factory=Understanding, init=False, repr=False)
     rate_limited: int = field(default=0, init=False)
@@ -213,7 +224,7 @@ class LLMSim(SimServer):
         if self.local is not None:
             await self.local.close()
 
-    async def _chat(self, request: web.Request) -> web.Response:
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
         self.received += 1
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
@@ -225,7 +236,7 @@ class LLMSim(SimServer):
         finally:
             self.in_flight -= 1
 
-    async def _serve_chat(self, request: web.Request) -> web.Response:
+    async def _serve_chat(self, request: web.Request) -> web.StreamResponse:
         if denied := self._unauthorized(request):
             return denied
         if self.local is not None:
@@ -237,11 +248,13 @@ class LLMSim(SimServer):
             return json_response(body, 429, headers)
         if self.fail_containing and self.fail_containing in (await request.text()):
             return json_response(self.fault_body(500), 500)
-        response = await self._complete(request)
-        response.headers.update(headers)
+        response = await self._complete(request, headers)
+        if not response.prepared:  # a stream was sent with them already
+            response.headers.update(headers)
         return response
 
-    async def _complete(self, request: web.Request) -> web.Response:
+    async def _complete(self, request: web.Request,
+                        headers: dict[str, str] | None = None) -> web.StreamResponse:
         started = time.monotonic_ns()
         try:
             body = await request.json()
@@ -257,6 +270,8 @@ class LLMSim(SimServer):
         model = str(body["model"])
         if self.unknown_model or (self.known_models is not None and model not in self.known_models):
             return _invalid(f"model {model} is not supported")
+        if self.reject_stream and body.get("stream") is True:
+            return _invalid(f"model {model} does not support stream")
         fmt, name = format_of(body)
         if (fmt == "json_schema" and self.reject_json_schema) or (
             fmt == "json_object" and self.reject_json_object
@@ -287,6 +302,9 @@ class LLMSim(SimServer):
         )
         if self.serial_tokens_per_second > 0:
             await self._write_alone(output_tokens)
+        streamed = body.get("stream") is True
+        if not streamed:
+            await model_time(content, self.first_token_seconds, self.seconds_per_token)
         usage = {
             "input_tokens": input_tokens, "prompt_tokens": input_tokens,
             "output_tokens": output_tokens, "completion_tokens": output_tokens,
@@ -303,6 +321,11 @@ class LLMSim(SimServer):
             "response_time": time.monotonic_ns() - started,
             "llm_status_code": 200,
         }
+        if streamed:
+            return await stream_reply(request, body, reply,
+                                      first_token_seconds=self.first_token_seconds,
+                                      seconds_per_token=self.seconds_per_token,
+                                      break_after=self.break_stream_after, headers=headers)
         return json_response(reply)
 
     def write_answer(

@@ -1,6 +1,9 @@
 """`/recap ask` and `/recap search`: a channel's recordings as something to query. Answers go
 privately to the person who asked, each source named with its [mm:ss] and a link to its recap
-thread; search makes no LLM call."""
+thread; search makes no LLM call. `@Recap QUESTION` outside a recap's thread is answered in the
+mention's thread, streamed as it is written (bot.slack_app.answer_stream), its sources under it.
+A private answer cannot stream: Slack streams only replies in a thread (chat.startStream needs
+thread_ts) and has no ephemeral stream."""
 
 from __future__ import annotations
 
@@ -9,8 +12,10 @@ from bot.core.feedback import feedback_block
 from bot.core.retrieval import terms as terms_of
 from bot.deps import Deps
 from bot.pipeline.ask import NOTHING, Moment, ask, moments
+from bot.slack_app.answer_stream import AnswerStream
 
 SHOWN = 8
+ANSWER_CHARS = 2900  # a streamed answer, like a posted one, fits a 3,000-character section
 
 
 async def channel_ask(deps: Deps, team_id: str, channel: str, user_id: str,
@@ -21,17 +26,26 @@ async def channel_ask(deps: Deps, team_id: str, channel: str, user_id: str,
 
 
 async def mention_ask(deps: Deps, team_id: str, channel: str, thread_ts: str | None,
-                      question: str) -> None:
+                      question: str, *, user_id: str | None = None) -> None:
     """`@Recap QUESTION` outside a recap's thread: in the mention's thread, as it was asked,
-    with 👍/👎 (job 0: no one recording)."""
-    text = await answer_with_sources(deps, team_id, channel, question)
-    await deps.slack.post(channel, text, thread_ts=thread_ts, team=team_id,
-                          blocks=[section(text), feedback_block("answer", 0)])
+    streamed to `user_id` where the workspace can, with 👍/👎 (job 0: no one recording)."""
+    stream = AnswerStream(deps, channel, thread_ts, team=team_id, user=user_id,
+                          render=escape_mrkdwn, limit=ANSWER_CHARS)
+    answer, used = await ask(deps, team_id, channel, question, on_text=stream.sink)
+    sources = await _sources(deps, channel, used)
+    under = [section(f"*Sources*\n{sources}")] if sources else []
+    whole = _with_sources(answer, sources)
+    await stream.finish(fit(escape_mrkdwn(answer), ANSWER_CHARS),
+                        [*under, feedback_block("answer", 0)],
+                        whole, [section(whole), feedback_block("answer", 0)])
 
 
 async def answer_with_sources(deps: Deps, team_id: str, channel: str, question: str) -> str:
     answer, used = await ask(deps, team_id, channel, question)
-    sources = await _sources(deps, channel, used)
+    return _with_sources(answer, await _sources(deps, channel, used))
+
+
+def _with_sources(answer: str, sources: str) -> str:
     return fit(escape_mrkdwn(answer) + (f"\n\n*Sources*\n{sources}" if sources else ""), 3000)
 
 

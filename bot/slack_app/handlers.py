@@ -45,7 +45,7 @@ async def message(deps: Deps, jobs: Runner, text: str, place: Place, *, is_reply
             seen = f"q:{place.team_id}:{place.channel}:{place.message_ts}"
             if await deps.store.mark_seen(seen):  # Slack may deliver the reply twice
                 if job is not None:
-                    await follow_up(deps, job, text)
+                    await follow_up(deps, job, text, user_id=place.user_id)
                 else:
                     await say(deps, place.channel, place.thread_ts, notices.GONE)
             return
@@ -71,14 +71,15 @@ async def mention(deps: Deps, jobs: Runner, text: str, place: Place, *, is_reply
         await say(deps, place.channel, place.thread_ts, render.help_text(prompts.STYLES))
     elif job is not None:
         await act_on(deps, jobs, job, command, text,
-                     request_id=place.message_ts or place.thread_ts)
+                     request_id=place.message_ts or place.thread_ts, user_id=place.user_id)
     elif gone:  # its recording was deleted: no answer, and no quiet re-recap either
         await say(deps, place.channel, place.thread_ts, notices.GONE)
     elif is_reply:
         await _recap_thread_parent(deps, jobs, place, command)
     elif not has_files and command.instructions and is_addressed(text, mentioned=False):
         await mention_ask(deps, place.team_id, place.channel, place.thread_ts,
-                          command.instructions)  # a question for the channel's recordings
+                          command.instructions,  # a question for the channel's recordings
+                          user_id=place.user_id)
     elif not has_files:  # a file shared with the mention is recapped by its own event
         await say(deps, place.channel, place.thread_ts,
                   command.error or render.help_text(prompts.STYLES))
@@ -123,7 +124,8 @@ async def command(deps: Deps, jobs: Runner, text: str, *, team_id: str, channel:
     if job is None or job.channel != channel:
         return Reply(notices.NOTHING_TO_RECAP)
     return Reply(notices.command_taken(str(job.source.get("name") or "the recording")),
-                 partial(act_on, deps, jobs, job, parsed, text, request_id=request_id))
+                 partial(act_on, deps, jobs, job, parsed, text, request_id=request_id,
+                         user_id=user_id))
 
 
 async def _new_thread(deps: Deps, jobs: Runner, parsed: RecapCommand, team_id: str, channel: str,

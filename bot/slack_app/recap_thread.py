@@ -15,10 +15,12 @@ from bot.core.command import RecapCommand
 from bot.core.markdown import transcript_txt
 from bot.core.sources import Source
 from bot.core.speakers import named_recap, named_utterances, parse_renames
+from bot.core.streaming import markdown_piece
 from bot.deps import Deps
 from bot.edges.store import Job
 from bot.errors import Forgotten, RecapError, SlackRefused
 from bot.pipeline import answer, forget_transcript
+from bot.slack_app.answer_stream import AnswerStream, streamed_parts
 from bot.slack_app.recap_people import owner_marks
 from bot.slack_app.runner import Runner
 
@@ -42,7 +44,7 @@ def is_question(text: str) -> bool:
 
 
 async def act_on(deps: Deps, jobs: Runner, job: Job, command: RecapCommand, text: str, *,
-                 request_id: str) -> None:
+                 request_id: str, user_id: str | None = None) -> None:
     """`@Recap <text>` in a recap's thread, or `/recap <text> [message link]`, for one recap.
 
     A verb does its thing; a style or instructions make a new recap from the cache; a question
@@ -58,7 +60,7 @@ async def act_on(deps: Deps, jobs: Runner, job: Job, command: RecapCommand, text
     elif command.verb == "transcript":
         await send_transcript(deps, job)
     elif command.error or (not command.style and is_question(words)):
-        await follow_up(deps, job, words)
+        await follow_up(deps, job, words, user_id=user_id)
     else:
         await restyle(jobs, job, style=command.style or job.style or prompts.DEFAULT_STYLE,
                       instructions=command.instructions, request_id=request_id)
@@ -83,26 +85,32 @@ async def restyle(jobs: Runner, job: Job, *, style: str, instructions: str,
     )
 
 
-async def follow_up(deps: Deps, job: Job, question: str) -> None:
-    """An answer from this thread's recording only, with the thread's earlier Q&A as context."""
+async def follow_up(deps: Deps, job: Job, question: str, *, user_id: str | None = None) -> None:
+    """An answer from this thread's recording only, with the thread's earlier Q&A as context.
+
+    It streams to `user_id` as it is written where it can (bot.slack_app.answer_stream); the
+    thread ends with one whole answer either way."""
     if not job.transcript_id:
         await say(deps, job.channel, job.thread_ts, notices.NOT_READY)
         return
+    stream = AnswerStream(deps, job.channel, job.thread_ts, team=job.team_id, user=user_id,
+                          render=markdown_piece, limit=render.ANSWER_CHARS)
     try:
         history = await deps.store.thread_followups(job.team_id, job.channel, job.thread_ts or "")
         recap = await deps.store.get_recap(job.recap_id) if job.recap_id else None
         names = await _names(deps, job)
         reply = await answer(deps, job.transcript_id, question, history, names,
-                             named_recap(recap, names) if recap else None, team_id=job.team_id)
+                             named_recap(recap, names) if recap else None, team_id=job.team_id,
+                             on_text=stream.sink)
     except Forgotten:
-        await say(deps, job.channel, job.thread_ts, notices.GONE)
+        await stream.replace(notices.GONE, None)
         return
     except RecapError as error:
-        await say(deps, job.channel, job.thread_ts, f":warning: {error}")
+        await stream.replace(f":warning: {error}", None)
         return
     await deps.store.add_followup(job.id, question, reply)
-    await say(deps, job.channel, job.thread_ts, fallback_text(reply),
-              render.answer_blocks(reply, job_id=job.id), team=job.team_id)
+    blocks = render.answer_blocks(reply, job_id=job.id)
+    await stream.finish(*streamed_parts(blocks), fallback_text(reply), blocks)
 
 
 async def forget(deps: Deps, job: Job) -> None:

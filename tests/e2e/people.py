@@ -24,7 +24,8 @@ CHANNEL = "C0MEETINGS"
 PERSON = "U0ALICE"
 FAST_RETRIES = {"RETRY_BACKOFF": "0.01"}  # retries in tests wait milliseconds, not seconds
 ENDS = ("white_check_mark", "x")  # the reactions a job ends with: posted, failed
-POSTED = ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url")
+POSTED = ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url",
+          "chat.stopStream")
 
 
 # What a person does.
@@ -151,7 +152,10 @@ def block_text(blocks: list[dict[str, Any]] | None) -> str:
 
 
 def text_of(message: Message) -> str:
-    """What a person reads in a message: its blocks, or its text when it has none."""
+    """What a person reads in a message: its blocks, or its text when it has none; a streamed
+    message shows its text with its blocks under it."""
+    if message.streamed:
+        return "\n".join(t for t in (message.text, block_text(message.blocks)) if t)
     return block_text(message.blocks) if message.blocks else message.text
 
 
@@ -254,10 +258,14 @@ async def wait_reaction(stage: Stage, ts: str, name: str, *, channel: str = CHAN
 
 async def wait_replies(stage: Stage, thread_ts: str, count: int, *, channel: str = CHANNEL,
                        after: str = "0", timeout: float = 10.0) -> list[Message]:
-    """The first `count` replies from Recap after `after`, once they are there."""
+    """The first `count` replies from Recap after `after`, once they are there (a streamed
+    one once it is finished: stopped, or replaced by chat.update)."""
     def there() -> list[Message] | None:
-        found = bot_replies(stage, thread_ts, channel=channel, after=after)
-        return found[:count] if len(found) >= count else None
+        found = bot_replies(stage, thread_ts, channel=channel, after=after)[:count]
+        live = {s.ts for s in stage.slack.streams(channel) if not s.stopped}
+        if len(found) < count or any(m.ts in live and not m.edits for m in found):
+            return None
+        return found
 
     return await stage.slack.wait_for(there, timeout=timeout)
 

@@ -14,6 +14,7 @@ from tests.e2e.people import (
     mention,
     recapped,
     share,
+    text_of,
     wait_reaction,
     wait_replies,
     with_button,
@@ -89,5 +90,5 @@ async def test_a_mention_with_a_question_outside_a_recap_thread_asks_the_channel
     asked = await mention(stage, app, "who sends the draft to legal?")
     (reply,) = await wait_replies(stage, asked, 1)
 
-    assert "*Sources*" in reply.text and "standup.mp3" in reply.text
+    assert "*Sources*" in text_of(reply) and "standup.mp3" in text_of(reply)
     assert "Recording: standup.mp3" in stage.llm.completions[-1].request["messages"][0]["content"]

@@ -7,12 +7,14 @@ import asyncio
 
 from tests.e2e.people import (
     CHANNEL,
+    PERSON,
     blocks_problems,
     bot_replies,
     command,
     recapped,
     recaps,
     text_of,
+    wait_replies,
     web_calls,
 )
 
@@ -74,13 +76,14 @@ async def test_an_unknown_style_or_nothing_to_recap_is_explained_privately(stage
 
 async def test_a_question_as_a_command_is_answered_in_the_recordings_thread(stage, app):
     ts = await recapped(stage, app)
-    replies = len(bot_replies(stage, ts))
+    last = bot_replies(stage, ts)[-1].ts
 
     status, ack, _ = await command(stage, app, "who sends the draft to legal?")
     assert status == 200 and "standup.mp3" in ack["text"]
 
-    (answer,) = await stage.slack.wait_for(lambda: bot_replies(stage, ts)[replies:])
-    assert "Carmen" in text_of(answer) and answer.blocks[0]["type"] == "markdown"
+    (answer,) = await wait_replies(stage, ts, 1, after=last)
+    assert "Carmen" in text_of(answer) and answer.streamed  # streamed to the person asking
+    assert stage.slack.streams()[-1].recipient_user_id == PERSON
     request = stage.llm.completions[-1].request
     assert request["messages"][-1] == {"role": "user", "content": "who sends the draft to legal?"}
     assert "response_format" not in request

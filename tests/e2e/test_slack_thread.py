@@ -38,7 +38,7 @@ async def test_replies_are_answered_with_citations_and_earlier_questions_as_cont
     assert "Carmen" in first and CITATION.search(first)
     assert "AI-generated" in first
     (answer,) = bot_replies(stage, ts)[-1:]
-    assert answer.blocks[0]["type"] == "markdown"  # the LLM's markdown, rendered by Slack
+    assert answer.streamed  # the LLM's markdown (markdown_text), rendered by Slack
 
     second = await ask(stage, app, ts, "And by when?", user="U0ALICE")
     assert second
@@ -108,8 +108,8 @@ async def test_an_answer_cannot_ping_anyone(stage, app):
 
     answer = await ask(stage, app, ts, "Who sends the draft to legal?")
 
-    payload = [c.args for c in stage.slack.calls("chat.postMessage")][-1]
-    markdown = payload["blocks"][0]["text"]
+    payload = [c.args for c in stage.slack.calls() if c.method.endswith("Stream")]
+    markdown = "".join(str(p.get("markdown_text") or "") for p in payload)  # streamed in
     assert "&lt;!channel&gt; &lt;@U123&gt; &lt;!here|here&gt;" in markdown  # shown, inert
     assert "<!" not in str(payload) and "<@" not in str(payload)
     assert "@\u200beveryone" in markdown

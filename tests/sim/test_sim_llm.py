@@ -325,3 +325,53 @@ async def test_serial_mode_writes_one_reply_at_a_time_until_max_tokens(sim: LLMS
     assert choice["finish_reason"] == "length" and reply["usage"]["completion_tokens"] == 2000
     assert "Let me know if you would like me to expand" in choice["message"]["content"]
     assert [c.output_tokens for c in sim.completions] == [2000, 2000]
+
+
+async def stream_events(http: aiohttp.ClientSession, **body: Any) -> tuple[str, list[str]]:
+    body.setdefault("model", "claude-sonnet-4-5-20250929")
+    async with http.post("/v1/chat/completions", json={**body, "stream": True}) as r:
+        assert r.status == 200
+        return r.content_type, [line.decode().rstrip("\n") async for line in r.content]
+
+
+async def test_a_streamed_reply_is_sse_chunks_ending_with_done(sim, http):
+    question = [{"role": "user", "content": f"<transcript>\n{TRANSCRIPT}\n</transcript>\n"
+                                            "Who sends the draft to legal?"}]
+    whole = await answer(http, messages=question)
+    kind, lines = await stream_events(http, messages=question,
+                                      stream_options={"include_usage": True})
+
+    assert kind == "text/event-stream"
+    events = [line for line in lines if line]
+    assert all(line.startswith("data: ") for line in events) and events[-1] == "data: [DONE]"
+    chunks = [json.loads(line[6:]) for line in events[:-1]]
+    assert {c["object"] for c in chunks} == {"chat.completion.chunk"}
+    assert len({c["id"] for c in chunks}) == 1
+    assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
+    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
+    assert text == whole and len(chunks) > 5  # a chunk per word, the same answer
+    assert chunks[-2]["choices"][0]["finish_reason"] == "stop"
+    assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["completion_tokens"] > 0
+    assert sim.calls == 2
+
+
+async def test_model_speed_and_a_stream_cut_off_mid_answer(sim, http):
+    sim.first_token_seconds, sim.seconds_per_token = 0.3, 0.01
+    question = [{"role": "user", "content": f"<transcript>\n{TRANSCRIPT}\n</transcript>\nWho?"}]
+    started = time.monotonic()
+    async with http.post("/v1/chat/completions", json={
+            "model": "m", "messages": question, "stream": True}) as r:
+        await r.content.readline()
+        first = time.monotonic() - started
+        async for _ in r.content:
+            pass
+    started = time.monotonic()
+    content = await answer(http, messages=question)
+    whole = time.monotonic() - started
+    # lower bounds only (sleeps): the first token waits 0.3 s, a whole reply waits for them all
+    assert first >= 0.3 and whole >= 0.3 + 0.01 * (len(content.split()) - 1)
+
+    sim.first_token_seconds = sim.seconds_per_token = 0.0
+    sim.break_stream_after = 2
+    with pytest.raises(aiohttp.ClientPayloadError):
+        await stream_events(http, messages=question)

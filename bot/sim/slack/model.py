@@ -55,6 +55,7 @@ class Message:
     versions: list[dict[str, Any]] = field(default_factory=list)
     deleted: bool = False
     edited_ts: str | None = None
+    streamed: bool = False  # made by chat.startStream: its text shows above its blocks
 
     @property
     def edits(self) -> int:

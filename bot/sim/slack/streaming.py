@@ -55,6 +55,7 @@ class Streaming(Chat):
             raise ApiError("user_not_found")
         part = self._part("chat.startStream", args)
         msg = self._post(channel, part.text, [], thread_ts=thread_ts, via="chat.startStream")
+        msg.streamed = True
         self._streams.append(Stream(channel, msg.ts, msg.thread_ts or thread_ts,
                                     user and str(user), team and str(team), [part]))
         return {"ok": True, "channel": channel, "ts": msg.ts}
