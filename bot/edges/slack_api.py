@@ -286,11 +286,8 @@ class SlackAPI:
         return {}
 
     async def file_info(self, file_id: str, *, team: str = "") -> Block:
-        try:
-            reply = await self._send(team, "files.info", {"file": file_id})
-        except SlackApiError as error:
-            raise _refused(error, "describe the file") from None
-        return dict(reply["file"])
+        return dict((await self._call("describe the file", "files.info", team=team,
+                                      file=file_id))["file"])
 
     async def channel_members(self, channel: str, *, team: str = "",
                               at_most: int = 1000) -> list[str]:
@@ -298,11 +295,9 @@ class SlackAPI:
         ids: list[str] = []
         cursor = None
         while len(ids) < at_most:
-            try:
-                page = await self._send(team, "conversations.members", {
-                    "channel": channel, "limit": min(200, at_most), "cursor": cursor})
-            except SlackApiError as error:
-                raise _refused(error, "list the channel's members") from None
+            page = await self._call("list the channel's members", "conversations.members",
+                                    team=team, channel=channel, limit=min(200, at_most),
+                                    cursor=cursor)
             ids.extend(str(m) for m in page.get("members") or [])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
@@ -311,11 +306,8 @@ class SlackAPI:
 
     async def user(self, user_id: str, *, team: str = "") -> Block:
         """users.info's `user` (needs users:read)."""
-        try:
-            reply = await self._send(team, "users.info", {"user": user_id})
-        except SlackApiError as error:
-            raise _refused(error, "describe the member") from None
-        return dict(reply["user"])
+        return dict((await self._call("describe the member", "users.info", team=team,
+                                      user=user_id))["user"])
 
     async def upload_text(self, channel: str, thread_ts: str | None, *, filename: str,
                           title: str, content: str) -> None:

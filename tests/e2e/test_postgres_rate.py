@@ -16,9 +16,10 @@ def running_workers(url: str) -> int:
         return int(row[0]) if row else 0
 
 RATE = {"LLM_RPM": "2", "LLM_RATE_PERIOD": "2"}
-# The sim dates a request when its event loop reaches it, late on a loaded machine: its window
-# is a quarter shorter than Recap's, still a third of what three unshared windows would need.
-SIM_PERIOD = 1.5
+# The sim dates a request when its event loop reaches it, late on a loaded machine (parallel
+# test workers): its window is half of Recap's, still a third of what three unshared windows
+# would need (six requests at once against two a window).
+SIM_PERIOD = 1.0
 
 
 async def test_three_workers_stay_inside_one_rate_limit(stage, pg_url):

@@ -27,17 +27,6 @@ BUTTONS = [{"type": "actions", "block_id": "recap_actions", "elements": [
      "text": {"type": "plain_text", "text": "Transcript"}}]}]
 
 
-@pytest.fixture
-async def sim():
-    async with SlackSim() as server:
-        yield server
-
-
-@pytest.fixture
-def client(sim: SlackSim) -> AsyncWebClient:
-    return AsyncWebClient(token=sim.bot_token, base_url=sim.api_url)
-
-
 def section(text: str) -> dict:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 

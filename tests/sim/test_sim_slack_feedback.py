@@ -12,9 +12,6 @@ import pytest
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
-
-from bot.sim.slack import SlackSim
 
 CHANNEL = "C0GENERAL"
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*TL;DR* we ship Friday"}}
@@ -23,17 +20,6 @@ BUTTONS = {"type": "feedback_buttons", "action_id": "recap_feedback",
                                "accessibility_label": "This recap helped"},
            "negative_button": {"text": {"type": "plain_text", "text": "👎"}, "value": "down:7"}}
 FEEDBACK = {"type": "context_actions", "block_id": "feedback", "elements": [BUTTONS]}
-
-
-@pytest.fixture
-async def sim():
-    async with SlackSim() as server:
-        yield server
-
-
-@pytest.fixture
-def client(sim: SlackSim) -> AsyncWebClient:
-    return AsyncWebClient(token=sim.bot_token, base_url=sim.api_url)
 
 
 def broken(path: tuple[str | int, ...], value: object) -> dict[str, Any]:

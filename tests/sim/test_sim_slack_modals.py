@@ -12,9 +12,6 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
-
-from bot.sim.slack import SlackSim
 
 CHANNEL = "C0GENERAL"
 STYLE = {"type": "input", "block_id": "style", "label": {"type": "plain_text", "text": "Style"},
@@ -27,17 +24,6 @@ NOTES = {"type": "input", "block_id": "notes", "optional": True,
 VIEW = {"type": "modal", "callback_id": "recap_style", "private_metadata": "job:7",
         "title": {"type": "plain_text", "text": "Restyle the recap"},
         "submit": {"type": "plain_text", "text": "Restyle"}, "blocks": [STYLE, NOTES]}
-
-
-@pytest.fixture
-async def sim():
-    async with SlackSim() as server:
-        yield server
-
-
-@pytest.fixture
-def client(sim: SlackSim) -> AsyncWebClient:
-    return AsyncWebClient(token=sim.bot_token, base_url=sim.api_url)
 
 
 @asynccontextmanager

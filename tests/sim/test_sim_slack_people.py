@@ -5,22 +5,8 @@ from __future__ import annotations
 
 import pytest
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
-
-from bot.sim.slack import SlackSim
 
 CHANNEL = "C0STANDUP"
-
-
-@pytest.fixture
-async def sim():
-    async with SlackSim() as server:
-        yield server
-
-
-@pytest.fixture
-def client(sim: SlackSim) -> AsyncWebClient:
-    return AsyncWebClient(token=sim.bot_token, base_url=sim.api_url)
 
 
 async def test_users_info_returns_the_members_real_profile(sim, client):

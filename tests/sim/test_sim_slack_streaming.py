@@ -5,26 +5,12 @@ from __future__ import annotations
 
 import pytest
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
-
-from bot.sim.slack import SlackSim
 
 CHANNEL = "C0GENERAL"
 FEEDBACK = [{"type": "context_actions", "elements": [{
     "type": "feedback_buttons", "action_id": "feedback",
     "positive_button": {"text": {"type": "plain_text", "text": "👍"}, "value": "good"},
     "negative_button": {"text": {"type": "plain_text", "text": "👎"}, "value": "bad"}}]}]
-
-
-@pytest.fixture
-async def sim():
-    async with SlackSim() as server:
-        yield server
-
-
-@pytest.fixture
-def client(sim: SlackSim) -> AsyncWebClient:
-    return AsyncWebClient(token=sim.bot_token, base_url=sim.api_url)
 
 
 async def test_the_sdk_helper_streams_a_reply_that_grows(sim, client):
