@@ -7,8 +7,10 @@ verified (X-Slack-Signature, as Bolt does: https://api.slack.com/authentication/
 requests-from-slack), taken once per event_id (the store's batched mark_seen), answered 200
 with an empty body, and only then handed to Bolt in a task of its own, which waits until no
 other ack is being answered (at most ACK_FIRST_S), marked in its context so the
-once-per-event middleware does not take it a second time. Anything else (commands,
-clicks, url_verification, a bad signature) goes to Bolt as before, which answers it itself.
+once-per-event middleware does not take it a second time. Nothing of Bolt runs before the
+200, and Bolt is handed the parsed, verified body (not parsed or verified again). Anything
+else (commands, clicks, url_verification, a bad signature) goes to Bolt as before, which
+answers it itself.
 """
 
 from __future__ import annotations
@@ -70,10 +72,7 @@ def early_ack(app: AsyncApp, deps: Deps, path: str, signing_secret: str,
         if key is None:
             return await handler(request)
         if await deps.store.mark_seen(key):
-            bolt = AsyncBoltRequest(body=raw.decode("utf-8"), query=request.query_string,
-                                    headers={k.lower(): v for k, v in request.headers.items()},
-                                    context={TAKEN: True})
-            task = asyncio.create_task(_dispatch(app, bolt, acking))
+            task = asyncio.create_task(_dispatch(app, body, request, acking))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         else:
@@ -101,13 +100,23 @@ class _Acking:
             self.idle.set()
 
 
-async def _dispatch(app: AsyncApp, request: AsyncBoltRequest, acking: _Acking) -> None:
+async def _dispatch(app: AsyncApp, body: dict[str, Any], request: web.Request,
+                    acking: _Acking) -> None:
     """Bolt's dispatch once no ack is waiting (at most ACK_FIRST_S later): in a burst, the
-    work of the first deliveries must not hold up the acks of the last."""
+    work of the first deliveries must not hold up the acks of the last.
+
+    Bolt gets the body already parsed and verified here, as a Socket Mode request: Bolt's
+    RequestVerification skips only those (`_can_skip`: mode == "socket_mode", in
+    slack_bolt/middleware/request_verification/request_verification.py), so neither the JSON
+    nor the signature is worked out twice, and none of it before the 200.
+    """
     try:
         await asyncio.wait_for(acking.idle.wait(), timeout=ACK_FIRST_S)
     except TimeoutError:
         pass
-    response = await app.async_dispatch(request)
+    bolt = AsyncBoltRequest(body=body, query=request.query_string, mode="socket_mode",
+                            headers={k.lower(): v for k, v in request.headers.items()},
+                            context={TAKEN: True})
+    response = await app.async_dispatch(bolt)
     if response.status >= 400:
         log.warning("an acknowledged event was refused by Bolt: HTTP %s", response.status)
