@@ -6,11 +6,11 @@ matching, the job's first steps) on the one event loop. Here a signed event_call
 verified (X-Slack-Signature, as Bolt does: https://api.slack.com/authentication/verifying-
 requests-from-slack), taken once per event_id (the store's batched mark_seen), answered 200
 with an empty body, and only then handed to Bolt in a task of its own, which waits until no
-other ack is being answered (at most ACK_FIRST_S), marked in its context so the
-once-per-event middleware does not take it a second time. Nothing of Bolt runs before the
-200, and Bolt is handed the parsed, verified body (not parsed or verified again). Anything
-else (commands, clicks, url_verification, a bad signature) goes to Bolt as before, which
-answers it itself.
+other ack is being answered nor came in the last QUIET_S (at most ACK_FIRST_S), marked in
+its context so the once-per-event middleware does not take it a second time. Nothing of
+Bolt runs before the 200, and Bolt is handed the parsed, verified body (not parsed or
+verified again). Anything else (commands, clicks, url_verification, a bad signature) goes
+to Bolt as before, which answers it itself.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from bot.deps import Deps
 
 log = logging.getLogger(__name__)
 ACK_FIRST_S = 0.1  # the most a taken event waits for the other acks before Bolt runs it
+QUIET_S = 0.005  # ... and how long no delivery must have come (a lone event waits this)
 TAKEN = "recap_taken"  # set in a Bolt request's context: this event was already taken here
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -89,10 +90,27 @@ class _Acking:
         self.count = 0
         self.idle = asyncio.Event()
         self.idle.set()
+        self.entered = 0.0  # loop time of the latest delivery
 
     def enter(self) -> None:
         self.count += 1
         self.idle.clear()
+        self.entered = asyncio.get_running_loop().time()
+
+    async def settled(self) -> None:
+        """Until no ack is being answered and none came for QUIET_S (a burst's deliveries
+        reach the loop one by one: a gap between two is not its end), at most ACK_FIRST_S."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + ACK_FIRST_S
+        while (left := deadline - loop.time()) > 0:
+            try:
+                await asyncio.wait_for(self.idle.wait(), timeout=left)
+            except TimeoutError:
+                return
+            quiet = self.entered + QUIET_S - loop.time()
+            if quiet <= 0:
+                return
+            await asyncio.sleep(min(quiet, max(deadline - loop.time(), 0.0)))
 
     def leave(self) -> None:
         self.count -= 1
@@ -110,10 +128,7 @@ async def _dispatch(app: AsyncApp, body: dict[str, Any], request: web.Request,
     slack_bolt/middleware/request_verification/request_verification.py), so neither the JSON
     nor the signature is worked out twice, and none of it before the 200.
     """
-    try:
-        await asyncio.wait_for(acking.idle.wait(), timeout=ACK_FIRST_S)
-    except TimeoutError:
-        pass
+    await acking.settled()
     bolt = AsyncBoltRequest(body=body, query=request.query_string, mode="socket_mode",
                             headers={k.lower(): v for k, v in request.headers.items()},
                             context={TAKEN: True})
