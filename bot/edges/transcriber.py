@@ -245,7 +245,8 @@ class Transcriber:
         `audio_duration` once AssemblyAI reports it), dense in it, 5 % of the wait after it,
         and one GET per 2 s on average at the default poll interval. `elapsed_s` is how long
         ago the job was submitted (a webhook's safety wait); `look_first=False` skips the
-        immediate look of a job just submitted whose length is known.
+        immediate look of a job just submitted whose length is known. Each wait counts from
+        the previous GET's start, so its round trip does not stretch the dense step.
         """
         started = time.monotonic() - elapsed_s
         give_up = time.monotonic() + deadline_s
@@ -254,6 +255,7 @@ class Transcriber:
         if not look_first and expected > 0:
             await asyncio.sleep(min(deadline_s, next_poll_in(elapsed_s, 0, expected, self._poll)))
         while True:
+            looked = time.monotonic()  # the schedule counts from each GET's start
             status = await self.fetch(transcript_id)
             polls += 1
             if on_poll is not None:
@@ -273,8 +275,8 @@ class Transcriber:
                 )
             if status.audio_duration_ms:
                 expected = expected_turnaround(status.audio_duration_ms, self._poll)
-            wait = next_poll_in(time.monotonic() - started, polls, expected, self._poll)
-            await asyncio.sleep(min(wait, left))
+            wait = next_poll_in(looked - started, polls, expected, self._poll)
+            await asyncio.sleep(max(0.0, min(wait - (time.monotonic() - looked), left)))
 
     async def delete(self, transcript_id: str) -> None:
         """Delete the transcript and its uploaded file at AssemblyAI; already gone is fine."""
