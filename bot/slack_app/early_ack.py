@@ -4,13 +4,17 @@ Slack wants its HTTP 200 within 3 s, and when 50 recordings are shared at once e
 to wait for Bolt's whole dispatch of the deliveries ahead of it (parsing, middleware, listener
 matching, the job's first steps) on the one event loop. Here a signed event_callback is
 verified (X-Slack-Signature, as Bolt does: https://api.slack.com/authentication/verifying-
-requests-from-slack), taken once per event_id (the store's batched mark_seen), answered 200
-with an empty body, and only then handed to Bolt in a task of its own, which waits until no
-other ack is being answered nor came in the last QUIET_S (at most ACK_FIRST_S), marked in
-its context so the once-per-event middleware does not take it a second time. Nothing of
-Bolt runs before the 200, and Bolt is handed the parsed, verified body (not parsed or
-verified again). Anything else (commands, clicks, url_verification, a bad signature) goes
-to Bolt as before, which answers it itself.
+requests-from-slack) and answered 200 with an empty body at once, unless this process took
+its event_id already (the last RECENT_KEYS). The store's batched mark_seen, which settles
+"once" across restarts and processes, runs after the 200 (a thread's commit on the ack
+path waited for the GIL behind the loop's parsing of the rest of a burst), and only a fresh
+key is handed to Bolt, in a task of its own that waits until no other ack is being answered
+nor came in the last QUIET_S (at most ACK_FIRST_S), marked in its context so the
+once-per-event middleware does not take it a second time. Nothing of Bolt runs before the
+200, and Bolt is handed the parsed, verified body (not parsed or verified again). A crash
+after the 200 loses the event either way (its job row is written by the dispatch); a store
+that fails the write now logs it instead of answering 500. Anything else (commands, clicks,
+url_verification, a bad signature) goes to Bolt as before, which answers it itself.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -30,6 +35,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.deps import Deps
 
 log = logging.getLogger(__name__)
+RECENT_KEYS = 10_000  # event keys remembered here: a resend is answered without the store
 ACK_FIRST_S = 0.1  # the most a taken event waits for the other acks before Bolt runs it
 QUIET_S = 0.005  # ... and how long no delivery must have come (a lone event waits this)
 TAKEN = "recap_taken"  # set in a Bolt request's context: this event was already taken here
@@ -47,6 +53,7 @@ def early_ack(app: AsyncApp, deps: Deps, path: str, signing_secret: str,
     """aiohttp middleware for `path`; the dispatches it starts are kept in `tasks` (shutdown)."""
     verifier = SignatureVerifier(signing_secret)
     acking = _Acking()
+    recent: OrderedDict[str, None] = OrderedDict()  # keys this process took, oldest first
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -72,12 +79,16 @@ def early_ack(app: AsyncApp, deps: Deps, path: str, signing_secret: str,
         key = event_key(body) if isinstance(body, dict) else None
         if key is None:
             return await handler(request)
-        if await deps.store.mark_seen(key):
-            task = asyncio.create_task(_dispatch(app, body, request, acking))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-        else:
+        if key in recent:
             log.info("event %s delivered again; it was already taken", body.get("event_id"))
+            return web.Response(status=200, text="")
+        recent[key] = None
+        if len(recent) > RECENT_KEYS:
+            recent.popitem(last=False)
+        seen = asyncio.create_task(deps.store.mark_seen(key))  # joins the next batched write
+        task = asyncio.create_task(_dispatch(app, body, request, acking, seen))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
         return web.Response(status=200, text="")
 
     return middleware
@@ -119,7 +130,7 @@ class _Acking:
 
 
 async def _dispatch(app: AsyncApp, body: dict[str, Any], request: web.Request,
-                    acking: _Acking) -> None:
+                    acking: _Acking, seen: asyncio.Task[bool]) -> None:
     """Bolt's dispatch once no ack is waiting (at most ACK_FIRST_S later): in a burst, the
     work of the first deliveries must not hold up the acks of the last.
 
@@ -128,6 +139,15 @@ async def _dispatch(app: AsyncApp, body: dict[str, Any], request: web.Request,
     slack_bolt/middleware/request_verification/request_verification.py), so neither the JSON
     nor the signature is worked out twice, and none of it before the 200.
     """
+    try:
+        fresh = await seen
+    except Exception:  # the 200 is sent: all that is left is to say why nothing follows
+        log.exception("event %s: could not store it as taken, so it was dropped",
+                      body.get("event_id"))
+        return
+    if not fresh:  # taken by another process, or before a restart
+        log.info("event %s delivered again; it was already taken", body.get("event_id"))
+        return
     await acking.settled()
     bolt = AsyncBoltRequest(body=body, query=request.query_string, mode="socket_mode",
                             headers={k.lower(): v for k, v in request.headers.items()},
