@@ -2,7 +2,9 @@
 
 Through the real app (polling mode), a fresh one per burst size. Every event of a burst is
 sent at the same instant, so each ack races every other one for the event loop and the
-store; each is timed by bench/ackprobe.py in its own process. The jobs keep running behind
+store; each is timed by bench/ackprobe.py in its own process, from its request's headers on
+the wire to its answer (from its start in the probe, before the probe's own work of opening
+the other connections, as "queued_*" in the details). The jobs keep running behind
 the acks (uploads, creates, polls); the clock stops at each HTTP 200.
 """
 
@@ -55,6 +57,8 @@ async def burst(size: int) -> dict[str, float | int]:
         "p99_ms": round(percentile(latencies, 99), 1),
         "mean_ms": round(statistics.mean(latencies), 1),
         "max_ms": round(max(latencies), 1),
+        "queued_p50_ms": round(percentile([r["queued_ms"] for r in results], 50), 1),
+        "queued_p99_ms": round(percentile([r["queued_ms"] for r in results], 99), 1),
         "non_200": sum(r["status"] != 200 for r in results),
         "jobs_created": created,
     }

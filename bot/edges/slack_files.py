@@ -26,6 +26,10 @@ from bot.errors import DownloadFailed, SourceRejected
 MAX_REDIRECTS = 3
 SNIFF_BYTES = 64
 REDIRECTS = (301, 302, 303, 307, 308)
+WRONG_SIZE = (
+    "Slack sent this file with another size than it announced, so Recap stopped the upload; "
+    "try again."
+)
 HTML_PAGE = (
     "Slack did not let Recap download the file (it answered with a web page); check that "
     "the app has the files:read scope and is in this channel."
@@ -90,6 +94,15 @@ def is_allowed(url: str, allowed_hosts: Collection[str]) -> bool:
     return False
 
 
+def check_host(url: str, allowed_hosts: Collection[str]) -> None:
+    """Refuse a file URL off `allowed_hosts` (SourceRejected): known before any request."""
+    if not is_allowed(url, allowed_hosts):
+        raise SourceRejected(
+            "This file is not on a Slack file host, so Recap will not "
+            "download it with its Slack token."
+        )
+
+
 def _too_big(max_bytes: int) -> SourceRejected:
     return SourceRejected(f"This file is over the {max_bytes / 1048576:g} MB limit.")
 
@@ -104,13 +117,13 @@ async def open_download(
     max_bytes: int,
     chunk_size: int = 1 << 20,
     backoff: float = 1.0,
+    announced: int | None = None,
 ) -> AsyncIterator[Download]:
-    """Open `url` with the bot token; opening is retried (429, 5xx, dropped connections)."""
-    if not is_allowed(url, allowed_hosts):
-        raise SourceRejected(
-            "This file is not on a Slack file host, so Recap will not "
-            "download it with its Slack token."
-        )
+    """Open `url` with the bot token; opening is retried (429, 5xx, dropped connections).
+
+    `announced`: the file's size as Slack's file object gave it, when the bytes go on with
+    that Content-Length (see _chunks)."""
+    check_host(url, allowed_hosts)
     response, first = await with_retries(
         lambda: _open(session, url, token, allowed_hosts, max_bytes, chunk_size),
         service="Slack's file host",
@@ -120,7 +133,7 @@ async def open_download(
         yield Download(
             response.content_length,
             response.content_type,
-            _chunks(response, first, max_bytes, chunk_size),
+            _chunks(response, first, max_bytes, chunk_size, announced),
         )
     finally:
         response.close()
@@ -193,21 +206,36 @@ async def _check(response: aiohttp.ClientResponse, max_bytes: int, chunk_size: i
 
 
 async def _chunks(
-    response: aiohttp.ClientResponse, first: bytes, max_bytes: int, chunk_size: int
+    response: aiohttp.ClientResponse, first: bytes, max_bytes: int, chunk_size: int,
+    announced: int | None = None,
 ) -> AsyncIterator[bytes]:
-    """The body as it arrives; past `max_bytes` it stops with SourceRejected."""
-    seen = len(first)
-    if seen > max_bytes:
-        raise _too_big(max_bytes)
-    if first:
-        yield first
+    """The body as it arrives; past `max_bytes` it stops with SourceRejected.
+
+    With `announced` (the size an upload's Content-Length promised) no byte past it is passed
+    on: a longer body is read on, unpassed, to `max_bytes` to say which limit it broke, and a
+    body of another size ends with DownloadFailed, never with a malformed upload.
+    """
+    seen, passed = 0, True
     try:
-        async for piece in response.content.iter_chunked(chunk_size):
+        async for piece in _body(response, first, chunk_size):
             seen += len(piece)
             if seen > max_bytes:
                 raise _too_big(max_bytes)
-            yield piece
+            passed = passed and (announced is None or seen <= announced)
+            if passed:
+                yield piece
     except (aiohttp.ClientError, TimeoutError) as error:
         raise DownloadFailed(
             f"The download from Slack broke off ({type(error).__name__}); try again."
         ) from None
+    if announced is not None and seen != announced:
+        raise DownloadFailed(WRONG_SIZE)
+
+
+async def _body(
+    response: aiohttp.ClientResponse, first: bytes, chunk_size: int
+) -> AsyncIterator[bytes]:
+    if first:
+        yield first
+    async for piece in response.content.iter_chunked(chunk_size):
+        yield piece

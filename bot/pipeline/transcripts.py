@@ -10,14 +10,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 
 from bot.core.polling import deadline_for, safety_delay
 from bot.core.sources import Source
 from bot.core.transcript import Transcript
 from bot.core.transcript_files import parse_transcript_file
 from bot.deps import Deps
-from bot.edges.slack_files import open_download, slack_file_hosts
+from bot.edges.slack_files import check_host, open_download, slack_file_hosts
 from bot.errors import RecapError, SourceRejected, TranscriptionFailed, TranscriptionTimedOut
 from bot.pipeline.names import candidates_ready, remember_names
 from bot.pipeline.progress import Progress, ProgressFn, quiet
@@ -161,47 +161,18 @@ async def _audio_url(deps: Deps, source: Source, progress: ProgressFn) -> str:
     if source.kind == "slack_file" and source.url:
         size = f" ({source.size / 1_048_576:.1f} MB)" if source.size else ""
         await progress(Progress("downloading", f"Downloading {source.name}{size}"))
-        return await deps.transcriber.upload(await _opened(deps, source), source.size)
+        # A forged file URL is refused before any request. The download opens inside the
+        # upload (Slack's answer overlaps AssemblyAI's), its first bytes are checked before
+        # they pass (bot.edges.slack_files), so a refused file (a redirect off Slack, a login
+        # page) stops the upload before a byte of it is sent; a retry streams the file afresh.
+        check_host(source.url, slack_file_hosts(deps.config.slack_api_url))
+        return await deps.transcriber.upload(
+            lambda: _slack_chunks(deps, source, announced=source.size), source.size)
     raise SourceRejected("Recap cannot read this recording.")
 
 
-async def _opened(deps: Deps, source: Source) -> Callable[[], AsyncIterable[bytes]]:
-    """The Slack download opened and checked before AssemblyAI hears of it.
-
-    A file Recap refuses (a redirect away from Slack, a login page, over the size limit) so
-    costs no upload request at all. A retried upload streams the file afresh.
-    """
-    stream = _slack_chunks(deps, source)
-    first = await anext(stream, b"")
-    handed: list[bool] = []
-
-    def open_chunks() -> AsyncIterable[bytes]:
-        if handed:
-            return _slack_chunks(deps, source)
-        handed.append(True)
-        return _Primed(first, stream)
-
-    return open_chunks
-
-
-class _Primed:
-    """`first`, then the rest of an opened stream; aclose() releases it even if never read."""
-
-    def __init__(self, first: bytes, rest: AsyncGenerator[bytes, None]) -> None:
-        self.first, self.rest = first, rest
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        if self.first:
-            yield self.first
-        async for chunk in self.rest:
-            yield chunk
-
-    async def aclose(self) -> None:
-        await self.rest.aclose()
-
-
 async def _slack_chunks(
-    deps: Deps, source: Source, *, max_bytes: int | None = None
+    deps: Deps, source: Source, *, max_bytes: int | None = None, announced: int | None = None
 ) -> AsyncGenerator[bytes, None]:
     assert source.url is not None
     async with open_download(
@@ -210,6 +181,7 @@ async def _slack_chunks(
         token=deps.config.slack_bot_token or "",
         allowed_hosts=slack_file_hosts(deps.config.slack_api_url),
         max_bytes=deps.config.max_file_bytes if max_bytes is None else max_bytes,
+        announced=announced,
     ) as download:
         async for chunk in download.chunks:
             yield chunk

@@ -2,8 +2,10 @@
 
 Every step is stored before the next begins, so a crash or SIGTERM resumes where it stopped: a
 submitted transcript is polled by its stored id, the status message is edited (never posted
-again), and recap messages already in the thread are not posted twice. This is the task a
-runner runs (bot.slack_app.runner), in this process or on a worker.
+again), and recap messages already in the thread are not posted twice. The status message
+and its hourglass go out beside the transcript's first requests (the job's row already exists,
+and the post writes its own ts); the recap waits for them, so the thread's order is unchanged.
+This is the task a runner runs (bot.slack_app.runner), in this process or on a worker.
 """
 
 from __future__ import annotations
@@ -46,12 +48,11 @@ async def run_job(deps: Deps, job_id: int) -> None:
             log.warning("job %s: %s starts did not finish it; giving up", job_id, job.attempts)
             await _fail(deps, job, status, GAVE_UP)
             return
-        if status is not None:
-            await status.show(":hourglass_flowing_sand: Working on it…", final=False)
+        if status is not None:  # posted beside the transcript's first requests, not before
             # A Retry or a resume (a status exists from an earlier start): clear an old cross.
             again = "x" if job.attempts or job.status_ts else None
-            status.hourglass = await _react(deps, job, "hourglass_flowing_sand", remove=again,
-                                            optional=True)
+            status.begin(":hourglass_flowing_sand: Working on it…", lambda: _react(
+                deps, job, "hourglass_flowing_sand", remove=again, optional=True))
         await _work(deps, job, status)
     except asyncio.CancelledError:
         log.info("job %s paused at its last stored step; the next start resumes it", job_id)
@@ -67,7 +68,7 @@ async def run_job(deps: Deps, job_id: int) -> None:
         await _fail(deps, job, status, notices.UNEXPECTED)
     finally:
         if status is not None:
-            status.close()
+            status.stop()
 
 
 async def _work(deps: Deps, job: Job, status: StatusMessage | None) -> None:
@@ -79,6 +80,8 @@ async def _work(deps: Deps, job: Job, status: StatusMessage | None) -> None:
 
     await deps.store.update_job(job.id, state="transcribing", attempts=job.attempts + 1)
     transcript, cached = await _transcript(deps, job, source, submitted, progress)
+    if status is not None:  # the status message comes first in the thread, or the job fails
+        await status.opened(check=True)
     await deps.store.update_job(job.id, state="summarizing", transcript_id=transcript.id)
     recap_id, recap, _ = await get_recap(
         deps,

@@ -6,6 +6,10 @@ message. Edits go out from one task per job, one at a time, through the workspac
 chat.update budget (bot.edges.slack_limits): while an edit waits its turn, newer states replace
 the pending text, so a busy workspace skips stages but a status never goes backwards, and the
 last word (done, or the failure sentence) is always the last edit.
+
+The first post can run beside the job's own work (`begin`): a job's upload to AssemblyAI does
+not wait for Slack. Everything that needs the message (an edit, the last word, the recap posts
+that must come after it in the thread) waits for that post first (`opened`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.core import render
@@ -41,6 +46,29 @@ class StatusMessage:
         self.sending = False  # the flush is past its wait: its edit is on its way to Slack
         self.hourglass = False  # the job's hourglass reaction was added
         self.ended = False  # the last word (done, or the failure sentence) was given
+        self.opening: asyncio.Task[None] | None = None  # the first post, run beside the job
+
+    def begin(self, text: str, react: Callable[[], Awaitable[bool]]) -> None:
+        """Post (or, on a resume, edit) the first state and add the hourglass (`react`) in a
+        task, so the job's first requests go out at the same time."""
+        self.last = time.monotonic()  # a step before the post lands waits its 2 s window
+
+        async def open_() -> None:
+            await self.show(text, final=False)
+            self.hourglass = await react()
+
+        self.opening = asyncio.create_task(open_())
+
+    async def opened(self, *, check: bool = False) -> None:
+        """Wait for `begin`'s post and hourglass; with `check`, raise what stopped them."""
+        task = self.opening
+        if task is None or task is asyncio.current_task():
+            return
+        await asyncio.wait([task])
+        error = None if task.cancelled() else task.exception()  # retrieved either way
+        if check and error is not None:
+            self.opening = None  # said once: the job's failure handling takes over
+            raise error
 
     async def progress(self, step: Progress) -> None:
         """Never waits for Slack: the edit goes out from a task, so the job's next step (a map
@@ -54,6 +82,8 @@ class StatusMessage:
 
     async def _later(self, wait: float) -> None:
         await asyncio.sleep(wait)
+        if not self.job.status_ts:
+            await self.opened()  # an edit needs the message's ts
         self.sending = True
         try:
             while self.pending is not None:
@@ -89,9 +119,17 @@ class StatusMessage:
             self.flush.cancel()
             self.flush = None
 
+    def stop(self) -> None:
+        """The job ended or was cancelled: drop a pending edit and a first post not yet sent
+        (one already on its way is finished under `deps.uninterrupted`)."""
+        self.close()
+        if self.opening is not None:
+            self.opening.cancel()
+
     async def show(self, text: str, *, failed: bool = False, final: bool = True) -> None:
-        job = self.job
         self.ended = self.ended or final
+        await self.opened()
+        job = self.job
         if job.status_ts:
             self.pending = (text, failed, final)
             if self.flush is not None and not self.sending:  # still in its 2 s wait

@@ -95,3 +95,29 @@ async def test_a_question_to_recap_delivered_four_times_is_answered_once(stage, 
     assert stage.llm.calls == calls + 1
     answers = [m for m in statuses(stage, thread) if "Recap ready" not in text_of(m)]
     assert len(answers) == 1
+
+
+async def test_a_question_delivered_again_after_a_restart_is_not_answered_twice(stage, app):
+    """The process's own memory of taken events is gone after a restart: the store's record
+    (written after the 200) is what drops the resend."""
+    envelope = share_event(stage)
+    thread = envelope["event"]["ts"]
+    await deliver(stage, app, envelope)
+    await wait_reaction(stage, thread, "white_check_mark")
+    question = stage.slack.app_mention(CHANNEL, "what did Bob say about the launch?",
+                                       thread_ts=thread)
+    before = stage.llm.calls
+    await deliver(stage, app, question)
+    await stage.slack.wait_for(lambda: stage.llm.calls == before + 1)
+    await stage.slack.wait_for(lambda: len(statuses(stage, thread)) == 2)
+    calls = stage.llm.calls
+    assert await app.stop() == 0
+
+    again = await stage.app()  # same DATABASE_PATH
+    status, _ = await deliver(stage, again, question, retry_num=1)
+    await asyncio.sleep(0.5)  # time for a second answer, were one coming
+
+    assert status == 200
+    assert stage.llm.calls == calls
+    answers = [m for m in statuses(stage, thread) if "Recap ready" not in text_of(m)]
+    assert len(answers) == 1

@@ -23,8 +23,9 @@ from tests.e2e.people import (
 async def test_kill_9_after_the_transcript_was_submitted_resumes_by_polling(stage, app):
     stage.assemblyai.processing_seconds = 2.5
     thread = await share(stage, app)
-    await stage.slack.wait_for(
-        lambda: stage.assemblyai.creates == 1 and rows(stage)[0]["transcript_id"])
+    await stage.slack.wait_for(  # the status is posted beside the upload: both are stored
+        lambda: stage.assemblyai.creates == 1 and rows(stage)[0]["transcript_id"]
+        and rows(stage)[0]["status_ts"])
     status_ts = rows(stage)[0]["status_ts"]
     await app.kill()
     gets_before = stage.assemblyai.gets

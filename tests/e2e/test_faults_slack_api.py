@@ -61,3 +61,27 @@ async def test_slack_failing_half_way_through_a_long_recap_then_retry_posts_only
     parts = recaps(stage, thread)
     assert len(parts) == 2 and parts[0] is first[0] and "transcript" in actions(parts[1])
     assert "Recap ready" in text_of(statuses(stage, thread)[0])
+
+
+async def test_the_upload_does_not_wait_for_the_status_message_and_the_thread_keeps_order(stage,
+                                                                                          app):
+    stage.slack.delay("chat.postMessage", 1.0)  # Slack is slow to post the status message
+    thread = await share(stage, app)
+
+    await stage.slack.wait_for(lambda: stage.assemblyai.uploads == 1)
+    assert statuses(stage, thread) == []  # the upload went out while the status was on its way
+    await wait_reaction(stage, thread, "white_check_mark")
+    status, recap = bot_replies(stage, thread)
+    assert "Recap ready" in text_of(status) and float(status.ts) < float(recap.ts)
+    assert recaps(stage, thread) == [recap]
+
+
+async def test_a_refused_status_message_fails_the_job_before_the_llm_is_asked(stage, app):
+    stage.slack.error_next("chat.postMessage", "not_in_channel")  # the first post: the status
+    thread = await share(stage, app)
+
+    await wait_reaction(stage, thread, "x")
+    (status,) = statuses(stage, thread)
+    assert "Slack refused to post the recap (not_in_channel). Press Retry" in text_of(status)
+    assert stage.llm.calls == 0 and recaps(stage, thread) == []
+    assert row(stage)["state"] == "failed"

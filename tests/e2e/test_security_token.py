@@ -48,7 +48,10 @@ async def test_a_download_redirected_off_slack_never_carries_the_token(stage, ap
         slack_got = [d for d in stage.slack.downloads if d.file_id == file["id"]]
         assert slack_got and all(d.auth_ok for d in slack_got)  # Slack itself got the token
         assert [a for a in elsewhere.authorization if a] == []  # the other host never did
-        assert stage.assemblyai.requests == []  # nothing uploaded, nothing submitted
+        # The upload opened beside the download was cut before a byte of the file: nothing
+        # uploaded, nothing submitted.
+        assert stage.assemblyai.uploaded == [] and stage.assemblyai.creates == 0
+        assert all(r.path == "/v2/upload" and r.body_size == 0 for r in stage.assemblyai.requests)
 
 
 async def test_a_file_whose_url_names_another_host_is_not_fetched_with_the_token(stage, app):

@@ -158,6 +158,35 @@ async def test_a_stream_running_past_the_limit_is_cut(slack, session):
     assert received <= 2 * MIB
 
 
+@pytest.mark.parametrize(("real", "announced", "max_mib", "error"), [
+    (4 * MIB, MIB // 2, 2, "over the 2 MB limit"),  # longer than said, and over the limit
+    (2 * MIB, MIB, 8, "another size than it announced"),  # longer than said, within the limit
+    (MIB, 2 * MIB, 8, "another size than it announced"),  # shorter than said
+])
+async def test_a_body_of_another_size_than_announced_passes_nothing_past_it(
+        session, real, announced, max_mib, error):
+    passed = []
+
+    async def relay(other) -> None:
+        async with open_download(session, other.url, token="xoxb-t",
+                                 allowed_hosts={other.url.split("/")[2]},
+                                 max_bytes=max_mib * MIB, announced=announced) as got:
+            async for chunk in got.chunks:
+                passed.append(len(chunk))
+
+    async with Elsewhere(size=real, chunked=True) as other:
+        with pytest.raises((SourceRejected, DownloadFailed), match=error):
+            await relay(other)
+    assert sum(passed) <= min(real, announced)  # an upload's Content-Length is never overrun
+
+
+async def test_a_body_of_its_announced_size_passes_whole(session):
+    async with Elsewhere(size=2 * MIB, chunked=True) as other, open_download(
+            session, other.url, token="xoxb-t", allowed_hosts={other.url.split("/")[2]},
+            max_bytes=8 * MIB, announced=2 * MIB) as got:
+        assert sum([len(chunk) async for chunk in got.chunks]) == 2 * MIB
+
+
 async def test_a_missing_file_and_a_flaky_host(slack, session):
     file = slack.add_file("standup.mp3", size=MIB)
     slack.fail_next("download", 503)
