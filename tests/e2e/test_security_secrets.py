@@ -113,9 +113,10 @@ async def test_no_secret_in_any_log_line_exception_or_message(tmp_path):
         await deliver(stage, app, forget, socket=True)
         await answered(stage, thread, forget["event"]["ts"])
         await click_in_thread(stage, app, thread, "forget", socket=True)
-        await stage.slack.wait_for(lambda: stage.assemblyai.deletes == 1)
+        # DEBUG logging of every request is slow on a busy machine: a longer deadline.
+        await stage.slack.wait_for(lambda: stage.assemblyai.deletes == 1, timeout=30)
         await stage.slack.wait_for(lambda: any(
-            "deleted" in m.text for m in stage.slack.thread(CHANNEL, thread)))
+            "deleted" in m.text for m in stage.slack.thread(CHANNEL, thread)), timeout=30)
         assert await app.stop() == 0
 
         logs = app.logs()
