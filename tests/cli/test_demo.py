@@ -40,7 +40,8 @@ async def test_the_demo_prints_the_thread_the_answer_the_restyle_and_the_receipt
     # The drop, and the one status message through its stages, in order; the hourglass goes
     # on the drop at the same time as the status message is posted, so either may come first.
     assert "recap reacted :hourglass_flowing_sand:" in text
-    stages = ["alice: Here's the recording", "[file: sample-standup.wav", "recap: ", "Working on it",
+    stages = ["alice: Here's the recording", "[file: sample-standup.wav", "recap: ",
+              "Working on it",
               "(edited): ", "Downloading sample-standup.wav", "Transcribing 4 minutes of audio",
               "Summarizing part 1 of 2", "Recap ready (03:54 of audio"]
     assert in_order(text, stages)
