@@ -126,9 +126,9 @@ class SlackAPI:
 
     async def _with_feedback(self, doing: str, method: str, team: str,
                              args: dict[str, Any]) -> Any:
-        """chat.postMessage / chat.update / chat.stopStream, with plain 👍/👎 buttons where the
-        workspace refuses the context_actions block (known from an earlier refusal, or learnt
-        from this one)."""
+        """chat.postMessage / update / postEphemeral / stopStream, with plain 👍/👎 buttons
+        where the workspace refuses the context_actions block (known from an earlier refusal,
+        or learnt from this one)."""
         blocks = args.get("blocks") or []
         if not has_context_actions(blocks):
             return await self._call(doing, method, team=team, **args)
@@ -201,8 +201,9 @@ class SlackAPI:
                            blocks: list[Block] | None = None, team: str = "",
                            thread_ts: str | None = None) -> None:
         """An ephemeral message: only `user` sees it (in the thread at `thread_ts`, if given)."""
-        await self._call("show the message", "chat.postEphemeral", team=team, channel=channel,
-                         user=user, text=text, blocks=blocks, thread_ts=thread_ts)
+        await self._with_feedback("show the message", "chat.postEphemeral", team, {
+            "channel": channel, "user": user, "text": text, "blocks": blocks,
+            "thread_ts": thread_ts})
 
     async def open_view(self, trigger_id: str, view: Block, *, team: str = "") -> str:
         """views.open: a modal for the person whose click gave `trigger_id` (valid 3 s, once);

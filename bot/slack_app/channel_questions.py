@@ -20,9 +20,11 @@ ANSWER_CHARS = 2900  # a streamed answer, like a posted one, fits a 3,000-charac
 
 async def channel_ask(deps: Deps, team_id: str, channel: str, user_id: str,
                       question: str) -> None:
-    """`/recap ask`: privately to the asker."""
-    await deps.slack.post_private(channel, user_id,
-                                  await answer_with_sources(deps, team_id, channel, question))
+    """`/recap ask`: privately to the asker, with 👍/👎 (job 0: no one recording)."""
+    answer, used = await ask(deps, team_id, channel, question)
+    text = _with_sources(answer, await _sources(deps, channel, used))
+    blocks = [section(text), feedback_block("answer", 0)] if used else None
+    await deps.slack.post_private(channel, user_id, text, team=team_id, blocks=blocks)
 
 
 async def mention_ask(deps: Deps, team_id: str, channel: str, thread_ts: str | None,
@@ -38,11 +40,6 @@ async def mention_ask(deps: Deps, team_id: str, channel: str, thread_ts: str | N
     await stream.finish(fit(escape_mrkdwn(answer), ANSWER_CHARS),
                         [*under, feedback_block("answer", 0)],
                         whole, [section(whole), feedback_block("answer", 0)])
-
-
-async def answer_with_sources(deps: Deps, team_id: str, channel: str, question: str) -> str:
-    answer, used = await ask(deps, team_id, channel, question)
-    return _with_sources(answer, await _sources(deps, channel, used))
 
 
 def _with_sources(answer: str, sources: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.edges.store import Store
 from tests.e2e.people import (
     CHANNEL,
     PERSON,
@@ -58,6 +59,27 @@ async def test_ask_answers_from_the_channel_with_sources(stage, app):
     assert "Carmen" in prompt and "draft" in prompt  # the passage that holds the answer
 
 
+async def test_a_private_answer_takes_a_vote_that_posts_nothing(stage, app):
+    await recapped(stage, app)
+    await command(stage, app, "ask who sends the draft to legal?")
+    reply = await private_reply(stage, 1)
+    (feedback,) = [b for b in reply.blocks if b["type"] == "context_actions"]
+    assert feedback["elements"][0]["negative_button"]["value"] == "down:answer:0"
+    posts = stage.slack.count("chat.postMessage")
+
+    status, _ = await stage.slack.click(app.events_url, channel=CHANNEL, message_ts=reply.ts,
+                                        action_id="feedback", value="down:answer:0", user=PERSON)
+    assert status == 200
+    thanks = await private_reply(stage, 2)
+    assert "thank" in thanks.text.lower()
+    store = await Store.open(f"{stage.workdir}/recap.db")
+    try:
+        assert await store.message_votes("T0SIM", CHANNEL, reply.ts) == {PERSON: "down"}
+    finally:
+        await store.close()
+    assert stage.slack.count("chat.postMessage") == posts  # nothing in the channel
+
+
 async def test_nothing_found_says_so_without_an_llm_call_and_other_channels_stay_apart(stage,
                                                                                          app):
     ts = await share(stage, app, channel=OTHER)
@@ -67,6 +89,7 @@ async def test_nothing_found_says_so_without_an_llm_call_and_other_channels_stay
     await command(stage, app, "ask who sends the draft to legal?")  # asked in CHANNEL
     reply = await private_reply(stage, 1)
     assert reply.text == "Nothing in this channel's recordings answers that."
+    assert reply.blocks == []  # nothing to vote on
     assert stage.llm.calls == llm_calls
 
 

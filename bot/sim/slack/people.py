@@ -43,36 +43,43 @@ class People(Events):
 
     def click_payload(self, *, channel: str, message_ts: str, action_id: str, value: str,
                       user: str = "U0ALICE") -> dict[str, Any]:
-        """A block_actions payload for a button in a stored message; for feedback buttons
-        `value` is the chosen button's value (or "positive" / "negative")."""
+        """A block_actions payload for a button in a stored message, or in an ephemeral that
+        `user` was shown (its container says is_ephemeral, and no `message` comes with it); for
+        feedback buttons `value` is the chosen button's value (or "positive" / "negative")."""
         msg = self.find(channel, message_ts)
-        if msg is None:
-            raise LookupError(f"no message {message_ts} in {channel}")
+        private = None if msg else next((e for e in self._ephemerals if e.channel == channel
+                                         and e.ts == message_ts and e.user == user), None)
+        if msg is None and private is None:
+            raise LookupError(f"no message {message_ts} in {channel} that {user} can see")
         team, name = self.team_of(channel), self.users.get(user, {}).get("name", user)
         action = {"action_id": action_id, "block_id": "sim_block",
                   "text": {"type": "plain_text", "text": action_id}, "value": value,
                   "type": "button", "action_ts": f"{time.time():.6f}"}
-        for block in msg.blocks:
+        shown = msg.blocks if msg is not None else private.blocks if private else []
+        for block in shown:
             for element in block.get("elements") or []:
                 if isinstance(element, dict) and element.get("action_id") == action_id:
                     action["block_id"] = block.get("block_id", action["block_id"])
                     action.update(_pressed(element, value))
-        container = {"type": "message", "message_ts": msg.ts, "channel_id": channel,
-                     "is_ephemeral": False}
-        if msg.is_reply:
+        container = {"type": "message", "message_ts": message_ts, "channel_id": channel,
+                     "is_ephemeral": msg is None}
+        if msg is not None and msg.is_reply:
             container["thread_ts"] = msg.thread_ts
-        return {"type": "block_actions", "api_app_id": self.app_id,
-                "token": "sim-verification-token", "container": container,
-                "trigger_id": self._new_trigger(user, team),
-                "team": {"id": team, "domain": self.domain(team)}, "enterprise": None,
-                "is_enterprise_install": False,
-                "user": {"id": user, "username": name, "name": name,
-                         "team_id": self.team_of_user(user, channel)},
-                "channel": {"id": channel,
-                            "name": self.channel_names.get(channel, channel.lower())},
-                "message": self.message_json(msg), "state": {"values": {}},
-                "response_url": self._response_url_for(channel, user, msg.ts),
-                "actions": [action]}
+        payload: dict[str, Any] = {"type": "block_actions", "api_app_id": self.app_id,
+                   "token": "sim-verification-token", "container": container,
+                   "trigger_id": self._new_trigger(user, team),
+                   "team": {"id": team, "domain": self.domain(team)}, "enterprise": None,
+                   "is_enterprise_install": False,
+                   "user": {"id": user, "username": name, "name": name,
+                            "team_id": self.team_of_user(user, channel)},
+                   "channel": {"id": channel,
+                               "name": self.channel_names.get(channel, channel.lower())},
+                   "state": {"values": {}},
+                   "response_url": self._response_url_for(channel, user, message_ts),
+                   "actions": [action]}
+        if msg is not None:  # an ephemeral's click carries no `message`, only the container
+            payload["message"] = self.message_json(msg)
+        return payload
 
     async def deliver(self, app_url: str, envelope: dict[str, Any], *,
                       retry_num: int | None = None, retry_reason: str = "http_timeout",
