@@ -3,8 +3,6 @@ the speakers in place (no transcription, no LLM call), and later answers and exp
 
 from __future__ import annotations
 
-import asyncio
-
 from tests.e2e.people import (
     ask,
     click,
@@ -49,13 +47,10 @@ async def test_a_rename_in_the_thread_edits_the_recap_in_place(stage, app):
 async def test_a_restyle_after_a_rename_uses_the_names(stage, app):
     ts = await recapped(stage, app)
     await mention(stage, app, "C = Dana", thread_ts=ts)
-    await wait_replies(stage, ts, 1)
+    await stage.slack.wait_for(lambda: "Dana" in text_of(recaps(stage, ts)[0]), timeout=30)
 
     message = with_button(stage, ts, "restyle:brief")
     await click(stage, app, message, "restyle:brief")
-    for _ in range(100):
-        if len(recaps(stage, ts)) >= 2:
-            break
-        await asyncio.sleep(0.1)
+    await stage.slack.wait_for(lambda: len(recaps(stage, ts)) >= 2, timeout=30)
     newest = recaps(stage, ts)[-1]
     assert "Dana" in text_of(newest) and "Speaker C" not in text_of(newest)
