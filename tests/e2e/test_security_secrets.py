@@ -15,12 +15,14 @@ from bot.sim.slack import SlackSim
 from bot.sim.stage import Stage, free_port
 from tests.e2e.people import (
     CHANNEL,
+    actions,
     bot_replies,
     button,
     click,
     share,
     text_of,
     wait_for_recap,
+    wait_replies,
     with_button,
 )
 
@@ -108,10 +110,13 @@ async def test_no_secret_in_any_log_line_exception_or_message(tmp_path):
         app = await stage.app(SLACK_APP_TOKEN=SECRETS["SLACK_APP_TOKEN"], **env)
         question = stage.slack.user_message(CHANNEL, "What was decided?", thread_ts=thread)
         await deliver(stage, app, question, socket=True)
-        await answered(stage, thread, question["event"]["ts"])
+        # The answer streams: the next message must come after it, not while it is written.
+        await wait_replies(stage, thread, 1, after=question["event"]["ts"], timeout=30)
         forget = stage.slack.app_mention(CHANNEL, "forget", thread_ts=thread)
         await deliver(stage, app, forget, socket=True)
-        await answered(stage, thread, forget["event"]["ts"])
+        await stage.slack.wait_for(lambda: [  # the reply to "forget" holds its button
+            m for m in bot_replies(stage, thread, after=forget["event"]["ts"])
+            if "forget" in actions(m)], timeout=30)
         await click_in_thread(stage, app, thread, "forget", socket=True)
         # DEBUG logging of every request is slow on a busy machine: a longer deadline.
         await stage.slack.wait_for(lambda: stage.assemblyai.deletes == 1, timeout=30)
