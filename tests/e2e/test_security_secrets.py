@@ -117,13 +117,10 @@ async def test_no_secret_in_any_log_line_exception_or_message(tmp_path):
         await stage.slack.wait_for(lambda: [  # the reply to "forget" holds its button
             m for m in bot_replies(stage, thread, after=forget["event"]["ts"])
             if "forget" in actions(m)], timeout=30)
+        deletes = stage.assemblyai.deletes  # a failed transcript above may be unlinked too
         await click_in_thread(stage, app, thread, "forget", socket=True)
         # DEBUG logging of every request is slow on a busy machine: a longer deadline.
-        try:
-            await stage.slack.wait_for(lambda: stage.assemblyai.deletes == 1, timeout=30)
-        except TimeoutError:
-            raise AssertionError("no delete at AssemblyAI; the app's log ends:\n"
-                                 + "\n".join(app.logs().splitlines()[-40:])) from None
+        await stage.slack.wait_for(lambda: stage.assemblyai.deletes == deletes + 1, timeout=30)
         await stage.slack.wait_for(lambda: any(
             "deleted" in m.text for m in stage.slack.thread(CHANNEL, thread)), timeout=30)
         assert await app.stop() == 0
