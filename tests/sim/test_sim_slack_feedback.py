@@ -4,12 +4,9 @@ it refuses), a workspace without it, and a person's click reaching a Bolt app.""
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
@@ -67,18 +64,7 @@ async def test_a_workspace_without_context_actions_refuses_it(sim, client):
     assert len(sim.bot_messages()) == 2
 
 
-@asynccontextmanager
-async def bolt(app: AsyncApp) -> AsyncIterator[str]:
-    runner = web.AppRunner(app.web_app())
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
-    finally:
-        await runner.cleanup()
-
-
-async def test_a_feedback_click_reaches_a_bolt_app(sim, client):
+async def test_a_feedback_click_reaches_a_bolt_app(sim, client, bolt):
     app = AsyncApp(client=client, signing_secret=sim.signing_secret)
     heard: list[dict] = []
 

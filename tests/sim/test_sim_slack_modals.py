@@ -4,11 +4,8 @@ and a person submitting the form to a Bolt app that answers with errors, an upda
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import pytest
-from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -26,18 +23,7 @@ VIEW = {"type": "modal", "callback_id": "recap_style", "private_metadata": "job:
         "submit": {"type": "plain_text", "text": "Restyle"}, "blocks": [STYLE, NOTES]}
 
 
-@asynccontextmanager
-async def bolt(app: AsyncApp) -> AsyncIterator[str]:
-    runner = web.AppRunner(app.web_app())
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
-    finally:
-        await runner.cleanup()
-
-
-async def test_a_command_opens_a_modal_and_its_submission_reaches_bolt(sim, client):
+async def test_a_command_opens_a_modal_and_its_submission_reaches_bolt(sim, client, bolt):
     app = AsyncApp(client=client, signing_secret=sim.signing_secret)
     submitted: list[dict] = []
 
