@@ -46,7 +46,8 @@ HEARTBEAT = "1"
 
 def _settings() -> dict[str, str]:
     return {"LLM_RPM": str(RATE_LIMIT[0]), "LLM_RATE_PERIOD": f"{RATE_LIMIT[1]:g}",
-            "SLACK_RATE_PERIOD": f"{RATE_LIMIT[1]:g}", "POLL_INTERVAL": f"{POLL_INTERVAL:g}", "CHUNK_TOKENS": str(CHUNK_TOKENS),
+            "SLACK_RATE_PERIOD": f"{RATE_LIMIT[1]:g}", "POLL_INTERVAL": f"{POLL_INTERVAL:g}",
+            "CHUNK_TOKENS": str(CHUNK_TOKENS),
             "WORKER_HEARTBEAT": HEARTBEAT}
 
 
