@@ -1,7 +1,9 @@
 """`python -m bench [--quick] [--only P1,P5] [--out bench/results.json]`.
 
 Runs the scenarios one after another (each on fresh simulators and a fresh app), prints the
-table and writes it, with the machine and the injected latencies, to results.json.
+table and writes it, with the machine and the injected latencies, to results.json. `--only`
+replaces just its scenarios' rows in an existing file and notes the rerun (its commit, time and
+machine) under "reruns", so a rerun of one scenario never drops the others' figures.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from bench import ack, burst, first_word, long, relay, single, slack_tiers, workers
 from bench.harness import Row, latency_profile, machine
@@ -82,6 +85,23 @@ async def main(only: set[str], quick: bool) -> tuple[list[Row], list[str]]:
     return rows, errors
 
 
+def merged(before: dict[str, Any], rerun: dict[str, Any], only: set[str]) -> dict[str, Any]:
+    """`before` with the rows of `only` replaced by the rerun's, in place of the old ones."""
+    fresh = list(rerun["rows"])
+    kept: list[dict[str, Any]] = []
+    placed: set[str] = set()  # each rerun id's rows go where its first old row was
+    for row in before.get("rows", []):
+        if row["id"] not in only:
+            kept.append(row)
+        elif row["id"] not in placed:
+            placed.add(row["id"])
+            kept += [r for r in fresh if r["id"] == row["id"]]
+    kept += [r for r in fresh if r["id"] not in placed]
+    note = {k: rerun[k] for k in ("generated", "commit", "quick", "seconds", "machine")}
+    return {**before, "rows": kept, "errors": [*before.get("errors", []), *rerun["errors"]],
+            "reruns": [*before.get("reruns", []), {"ids": sorted(only), **note}]}
+
+
 def cli() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true",
@@ -107,7 +127,10 @@ def cli() -> int:
         "rows": [r.to_dict() for r in rows],
         "errors": errors,
     }
-    Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    out = Path(args.out)
+    if only and out.exists():
+        result = merged(json.loads(out.read_text(encoding="utf-8")), result, only)
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
     return 1 if errors else 0
 

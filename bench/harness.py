@@ -25,7 +25,7 @@ import psutil
 from aiohttp import web
 
 from bot.sim.assemblyai import AssemblyAISim, UtteranceSpec
-from bot.sim.assemblyai_json import result_fields, status_of
+from bot.sim.assemblyai_json import Job, result_fields, status_of, transcript_body
 from bot.sim.llm import LLMSim
 from bot.sim.stage import AppProcess, Stage, free_port
 
@@ -89,8 +89,19 @@ class GatewaySim(LLMSim):
 
     async def _complete(self, request: web.Request,
                         headers: dict[str, str] | None = None) -> web.StreamResponse:
-        await asyncio.sleep(self.latency)
+        loop = asyncio.get_running_loop()
+        arrived = loop.time()
+        try:
+            streamed = (await request.json()).get("stream") is True
+        except (ValueError, AttributeError):
+            streamed = False
+        if streamed:  # its first token comes after the latency, as a model's does
+            await asyncio.sleep(self.latency)
+            return await super()._complete(request, headers)
+        # A whole reply: the simulator's own work of writing it (a few ms of this process's
+        # CPU, which a real model spends inside its latency) is part of the call's latency.
         response = await super()._complete(request, headers)
+        await asyncio.sleep(max(0.0, arrived + self.latency - loop.time()))
         if (self.decode_tps > 0 and isinstance(response, web.Response)
                 and response.status == 200 and isinstance(response.body, bytes)):
             usage = json.loads(response.body).get("usage") or {}
@@ -100,14 +111,19 @@ class GatewaySim(LLMSim):
 
 @dataclass(eq=False)
 class PreparedAssemblyAISim(AssemblyAISim):
-    """The AssemblyAI simulator with long transcripts encoded before the clock starts.
+    """The AssemblyAI simulator serving completed transcripts already encoded, as the real
+    service serves them from storage.
 
-    A completed 1-hour transcript is ~2 MB of JSON (every word); encoding twenty of them
-    at once would stall the bench process, which also runs the LLM simulator, and that
-    stall would be charged to Recap. The real service serves them from storage.
+    A completed 10-minute transcript is ~90 KB of JSON (every word), a 1-hour one ~2 MB;
+    building and encoding it on the GET would stall the bench process, which also runs the
+    LLM and Slack simulators, and charge that stall to Recap's critical path. So a job's
+    result is encoded while it is processing (just after its create), and `prepare()`
+    encodes a script's before the clock starts (twenty long ones at once would stall the
+    loop even then).
     """
 
     _encoded: dict[int, str] = field(default_factory=dict, init=False, repr=False)
+    _job_results: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 
     def prepare(self, match: str, utterances: list[UtteranceSpec], processing_s: float) -> None:
         """script() plus the completed result's JSON, encoded now."""
@@ -115,9 +131,22 @@ class PreparedAssemblyAISim(AssemblyAISim):
         result = result_fields(utterances, diarized=True)
         self._encoded[id(self._scripts[match])] = json.dumps(result, separators=(",", ":"))
 
+    def _new_job(self, params: dict[str, Any], identification: dict[str, Any] | None) -> Job:
+        job = super()._new_job(params, identification)
+        script = job.script
+        if id(script) not in self._encoded and not (script.error or script.never_complete):
+            asyncio.get_running_loop().call_soon(self._encode_result, job)
+        return job
+
+    def _encode_result(self, job: Job) -> None:
+        body = transcript_body(job, job.done_at)  # as it will read once completed
+        result = {k: body[k] for k in _RESULT_FIELDS}
+        self._job_results[job.id] = json.dumps(result, separators=(",", ":"))
+
     async def _get(self, request: web.Request) -> web.Response:
         job = self._jobs.get(request.match_info["id"])
-        encoded = self._encoded.get(id(job.script)) if job is not None else None
+        encoded = None if job is None else (
+            self._encoded.get(id(job.script)) or self._job_results.get(job.id))
         now = asyncio.get_running_loop().time()
         if (job is None or encoded is None or job.deleted or self._unauthorized(request)
                 or status_of(job, now) != "completed"):

@@ -59,9 +59,12 @@ async def get_transcript(
             linked = await deps.store.find_transcript_id(source.key)
             transcript_id = known_id if known_id is not None and known_id == linked else linked
             fresh = transcript_id is None
+            loop = asyncio.get_running_loop()
+            created = loop.time()
             if transcript_id is None:
                 audio_url = await _audio_url(deps, source, progress)
                 names = await candidates_ready(candidates)
+                created = loop.time()  # AssemblyAI's clock starts as the create reaches it
                 # Once AssemblyAI answers the create, its id is stored even if SIGTERM lands.
                 transcript_id = await deps.uninterrupted(
                     _submit(deps, source, team_id, audio_url, on_submitted, names)
@@ -71,7 +74,8 @@ async def get_transcript(
             length = f"{_length(source.duration_ms)} of " if source.duration_ms else ""
             await progress(Progress("transcribing", f"Transcribing {length}audio"))
             try:
-                transcript = await _wait(deps, transcript_id, source.duration_ms, fresh=fresh)
+                transcript = await _wait(deps, transcript_id, source.duration_ms, fresh=fresh,
+                                         age=loop.time() - created)
             except TranscriptionTimedOut:
                 raise  # still being made: a Retry picks up the same id
             except TranscriptionFailed:  # ended in error: never a cache hit, never an orphan
@@ -114,13 +118,16 @@ async def _submit(
 
 
 async def _wait(
-    deps: Deps, transcript_id: str, duration_ms: int | None, *, fresh: bool = False
+    deps: Deps, transcript_id: str, duration_ms: int | None, *, fresh: bool = False,
+    age: float = 0.0,
 ) -> Transcript:
     """Poll AssemblyAI; with webhooks, wait for the call and poll only as a late safety net.
 
-    A job just submitted is not looked at before its expected completion (bot.core.polling);
-    a resumed one (a restart, a Retry) is looked at once at once, since its webhook may have
-    come and gone while Recap was down.
+    A job just submitted is not looked at before its expected completion (bot.core.polling),
+    counted from when its create was sent (`age` seconds ago: the create's answer and the
+    id's write are not AssemblyAI's processing time, and a look scheduled from after them
+    would come that much late); a resumed one (a restart, a Retry) is looked at once at
+    once, since its webhook may have come and gone while Recap was down.
     """
     deadline = deadline_for(duration_ms, deps.config.poll_interval)
     waited = 0.0
@@ -141,7 +148,7 @@ async def _wait(
         if future.done():  # the webhook came: one GET fetches the result
             return await deps.transcriber.wait(transcript_id, deadline_s=deadline)
     return await deps.transcriber.wait(
-        transcript_id, deadline_s=deadline, duration_ms=duration_ms, elapsed_s=waited,
+        transcript_id, deadline_s=deadline, duration_ms=duration_ms, elapsed_s=age + waited,
         look_first=not fresh or waited > 0,
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -33,6 +34,7 @@ class Recorded:
     json: Any = None
     body_size: int = 0
     status: int = 0
+    at: float = field(default_factory=time.monotonic)  # arrival, before any injected delay
 
 
 _RECORDED = web.RequestKey("recorded", Recorded)

@@ -37,7 +37,7 @@ from bot.deps import Deps
 log = logging.getLogger(__name__)
 RECENT_KEYS = 10_000  # event keys remembered here: a resend is answered without the store
 ACK_FIRST_S = 0.1  # the most a taken event waits for the other acks before Bolt runs it
-QUIET_S = 0.005  # ... and how long no delivery must have come (a lone event waits this)
+QUIET_S = 0.002  # ... and how long no delivery must have come (a lone event waits this)
 TAKEN = "recap_taken"  # set in a Bolt request's context: this event was already taken here
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -7,9 +7,11 @@ chat.update budget (bot.edges.slack_limits): while an edit waits its turn, newer
 the pending text, so a busy workspace skips stages but a status never goes backwards, and the
 last word (done, or the failure sentence) is always the last edit.
 
-The first post can run beside the job's own work (`begin`): a job's upload to AssemblyAI does
-not wait for Slack. Everything that needs the message (an edit, the last word, the recap posts
-that must come after it in the thread) waits for that post first (`opened`).
+The first post runs beside the job's own work (`begin`), OPEN_AFTER_S after it starts: a job's
+upload to AssemblyAI neither waits for Slack nor shares the event loop with the post while its
+first request goes out. Everything that needs the message (an edit, the last word, the recap
+posts that must come after it in the thread) starts that post at once and waits for it
+(`opened`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from bot.pipeline import Progress
 
 log = logging.getLogger(__name__)
 STATUS_EVERY_S = 2.0
+OPEN_AFTER_S = 0.015  # the job's first request (the upload, the create) leaves before the post
 
 
 class StatusMessage:
@@ -47,6 +50,7 @@ class StatusMessage:
         self.hourglass = False  # the job's hourglass reaction was added
         self.ended = False  # the last word (done, or the failure sentence) was given
         self.opening: asyncio.Task[None] | None = None  # the first post, run beside the job
+        self._open_now = asyncio.Event()  # something needs the message: post it now
 
     def begin(self, text: str, react: Callable[[], Awaitable[bool]]) -> None:
         """Post (or, on a resume, edit) the first state and add the hourglass (`react`) in a
@@ -54,6 +58,10 @@ class StatusMessage:
         self.last = time.monotonic()  # a step before the post lands waits its 2 s window
 
         async def open_() -> None:
+            try:
+                await asyncio.wait_for(self._open_now.wait(), OPEN_AFTER_S)
+            except TimeoutError:
+                pass
             await self.show(text, final=False)
             self.hourglass = await react()
 
@@ -64,6 +72,7 @@ class StatusMessage:
         task = self.opening
         if task is None or task is asyncio.current_task():
             return
+        self._open_now.set()
         await asyncio.wait([task])
         error = None if task.cancelled() else task.exception()  # retrieved either way
         if check and error is not None:
@@ -143,7 +152,8 @@ class StatusMessage:
             elif error is not None:
                 raise error
             return
-        self.pending = None
+        if final:  # the last word: no step may follow it (a newer step stays for its edit)
+            self.pending = None
         self.last = time.monotonic()
         blocks = render.status_blocks(text, job_id=job.id, failed=failed)
         fallback = fallback_text(text)
