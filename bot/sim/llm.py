@@ -125,7 +125,9 @@ class LLMSim(SimServer):
     reject_json_object: bool = False
     reject_stream: bool = False
     """`"stream": true` is refused as the Gateway refuses a parameter a model does not support
-    (400, "model X does not support stream"; its docs: streaming on OpenAI models only)."""
+    (400, "model X does not support stream"). Its docs (llm-gateway/chat-completions, "Streamed
+    responses") stream only on models that list `stream` among their supported parameters,
+    "including OpenAI, Claude, and Gemini models"."""
     prose_wrapped: bool = False
     ignore_response_format: bool = False
     malformed_next: int = 0
