@@ -50,7 +50,7 @@ def speakers_view(labels: Sequence[str], names: Mapping[str, str], *,
             "submit": plain("Save", 24), "close": plain("Cancel", 24),
             "private_metadata": json.dumps(dict(metadata))[:3000],
             "blocks": [context("Names replace the letters in this recap, its answers and its "
-                               "transcript. An empty field leaves that speaker as they are."),
+                               "transcript. Empty a field to show that speaker's letter again."),
                        *fields]}
 
 
@@ -74,8 +74,9 @@ def submitted_names(view: Mapping[str, Any], labels: Sequence[str],
                     ) -> tuple[dict[str, str], dict[str, str]]:
     """({label: name} typed in, {block_id: error}) from a submitted speakers view.
 
-    Only this recording's labels count; an empty field is no change. A name is at most
-    MAX_NAME characters, has a letter or digit, and holds no < or > (names are shown as text).
+    Only this recording's labels count; an emptied field is "" (no name: the letter again,
+    where the speaker had one). A name is at most MAX_NAME characters, has a letter or digit,
+    and holds no < or > (names are shown as text).
     """
     known = {_PREFIX + label[:200]: label for label in labels}
     values = ((view.get("state") or {}).get("values") or {})
@@ -85,9 +86,11 @@ def submitted_names(view: Mapping[str, Any], labels: Sequence[str],
         label = known.get(block_id)
         raw = ((actions or {}).get(NAME_ACTION) or {}).get("value") if label else None
         name = " ".join(str(raw or "").split())
-        if label is None or not name:
+        if label is None:
             continue
-        if len(name) > MAX_NAME:
+        if not name:
+            names[label] = ""
+        elif len(name) > MAX_NAME:
             errors[block_id] = f"At most {MAX_NAME} characters."
         elif "<" in name or ">" in name:
             errors[block_id] = "Just the name, please: no < or >."

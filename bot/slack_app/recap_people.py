@@ -81,11 +81,12 @@ async def submitted_job(deps: Deps, team_id: str, view: dict[str, Any]) -> Job |
 
 async def speaker_answers(deps: Deps, job: Job, view: dict[str, Any],
                           ) -> tuple[dict[str, str], dict[str, str]]:
-    """({label: new name}, {block_id: error}) from the submitted modal; unchanged names left out."""
+    """({label: new name, or "" for a name taken away}, {block_id: error}) from the submitted
+    modal; unchanged names (an empty field that had none included) left out."""
     recap = await deps.store.get_recap(job.recap_id) if job.recap_id else None
     names, errors = people_blocks.submitted_names(view, await _labels(deps, job, recap))
     before = await deps.store.speaker_names(job.team_id, job.transcript_id or "")
-    return {k: v for k, v in names.items() if before.get(k) != v}, errors
+    return {k: v for k, v in names.items() if before.get(k, "") != v}, errors
 
 
 async def send_my_items(deps: Deps, job: Job, user_id: str) -> None:

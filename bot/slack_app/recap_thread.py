@@ -14,7 +14,7 @@ from bot.core.block_kit import escape_mrkdwn, fallback_text
 from bot.core.command import RecapCommand
 from bot.core.markdown import transcript_txt
 from bot.core.sources import Source
-from bot.core.speakers import named_recap, named_utterances, parse_renames
+from bot.core.speakers import display, named_recap, named_utterances, parse_renames
 from bot.core.streaming import markdown_piece
 from bot.deps import Deps
 from bot.edges.store import Job
@@ -159,7 +159,8 @@ async def _renames(deps: Deps, job: Job, text: str) -> dict[str, str]:
 
 
 async def rename(deps: Deps, job: Job, renames: dict[str, str]) -> None:
-    """Name speakers: a row per name, then the recap's messages edited in place with them.
+    """Name speakers (a name of "" takes it away: the letter again): a row per name, then the
+    recap's messages edited in place with them.
 
     No AssemblyAI request and no LLM call: the stored recap is rewritten (bot.core.speakers).
     """
@@ -176,5 +177,6 @@ async def rename(deps: Deps, job: Job, renames: dict[str, str]) -> None:
             await deps.slack.update(job.channel, ts, text, blocks=blocks, team=job.team_id)
         for text, blocks in messages[len(old):]:  # names made it longer, or an old recap
             await say(deps, job.channel, job.thread_ts, text, blocks, team=job.team_id)
-    done = ", ".join(f"{label} is {name}" for label, name in renames.items())
+    done = ", ".join(f"{label} is {name}" if name else f"{label} is {display(label)} again"
+                     for label, name in renames.items())
     await say(deps, job.channel, job.thread_ts, f"Got it: {escape_mrkdwn(done)}.")

@@ -59,11 +59,11 @@ def test_many_speakers_stay_within_a_modal() -> None:
     View(**view).validate_json()
 
 
-def test_the_submission_gives_new_names_and_ignores_empty_fields() -> None:
-    view = speakers_view(["A", "B", "C"], {"A": "Priya Shah"}, metadata=META)
-    names, errors = submitted_names(submission(view, {"A": "  Priya   Shah ", "B": "Marcus"}),
-                                    ["A", "B", "C"])
-    assert names == {"A": "Priya Shah", "B": "Marcus"} and errors == {}
+def test_the_submission_gives_the_names_typed_and_an_emptied_field_as_no_name() -> None:
+    view = speakers_view(["A", "B", "C"], {"A": "Priya Shah", "C": "Alex"}, metadata=META)
+    names, errors = submitted_names(
+        submission(view, {"A": "  Priya   Shah ", "B": "Marcus", "C": "   "}), ["A", "B", "C"])
+    assert names == {"A": "Priya Shah", "B": "Marcus", "C": ""} and errors == {}
 
 
 def test_a_bad_name_is_an_error_under_its_field() -> None:

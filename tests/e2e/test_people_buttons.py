@@ -139,6 +139,20 @@ async def test_the_speakers_modal_opens_prefilled_and_renames_in_place(stage, ap
     assert renamed.ts == recap.ts and "Marcus" in text_of(renamed)
     assert "Speaker B" not in text_of(renamed) and "Speaker C" in text_of(renamed)
     assert "B is Marcus" in stage.slack.thread(CHANNEL, ts)[-1].text
+
+    # Emptying a prefilled field takes the name away: the letter is back, in place.
+    await click_as(stage, app, renamed, "speakers")
+    again = await stage.slack.wait_for(lambda: stage.slack.modals(open_only=True))
+    assert fields(again[0])["speaker:B"]["initial_value"] == "Marcus"
+    before = len(stage.slack.thread(CHANNEL, ts))
+    status, _ = await stage.slack.submit_view(app.events_url, again[0].id, {
+        "speaker:A": {"name": "Priya Shah"}, "speaker:B": {"name": ""}})
+    assert status == 200
+    await stage.slack.wait_for(lambda: len(stage.slack.thread(CHANNEL, ts)) > before)
+    (unnamed,) = recaps(stage, ts)
+    assert unnamed.ts == recap.ts and "Marcus" not in text_of(unnamed)
+    assert "Speaker B" in text_of(unnamed) and "Priya Shah" in text_of(unnamed)
+    assert stage.slack.thread(CHANNEL, ts)[-1].text == "Got it: B is Speaker B again."
     assert (stage.assemblyai.creates, len(stage.assemblyai.requests), stage.llm.calls) == (
         creates, transcripts, llm_calls)
     assert stage.slack.violations == [] and blocks_problems(stage) == []

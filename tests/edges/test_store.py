@@ -433,6 +433,16 @@ def vote(user: str = "U1", direction: str = "up", *, ts: str = "1700.2", kind: s
                 direction=direction, at=time.time() if at is None else at)  # type: ignore[arg-type]
 
 
+async def test_speaker_names_are_set_renamed_and_taken_away(store: Store) -> None:
+    await store.set_speaker_names("T1", "tx-1", "C1", {"A": "Priya", "B": "Marcus"})
+    await store.set_speaker_names("T1", "tx-1", "C1", {"A": "Priya Shah", "B": ""})
+    await store.set_speaker_names("T1", "tx-1", "C1", {"C": ""})  # never named: nothing to do
+
+    assert await store.speaker_names("T1", "tx-1") == {"A": "Priya Shah"}
+    assert await store.channel_speaker_names("T1", "C1") == ["Priya Shah"]
+    assert await store.speaker_names("T2", "tx-1") == {}
+
+
 async def test_a_vote_is_one_row_per_person_per_message_and_a_second_click_changes_it(
         store: Store) -> None:
     await store.record_vote(vote("U1", "up"))

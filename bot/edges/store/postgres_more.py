@@ -48,6 +48,11 @@ class PgMore(PgRows):
                                 names: dict[str, str]) -> None:
         now = time.time()
         for label, name in names.items():
+            if not name:
+                await self._all("DELETE FROM speaker_names WHERE team_id = %s AND "
+                                "transcript_id = %s AND label = %s",
+                                [team_id, transcript_id, label])
+                continue
             await self._all(
                 "INSERT INTO speaker_names (team_id, transcript_id, label, name, channel, "
                 "created_at) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (team_id, "

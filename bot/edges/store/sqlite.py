@@ -381,8 +381,11 @@ class Store:
         now = time.time()
         self._db.table("speaker_names").upsert_all(
             [{"team_id": team_id, "transcript_id": transcript_id, "label": label, "name": name,
-              "channel": channel, "created_at": now} for label, name in names.items()],
+              "channel": channel, "created_at": now} for label, name in names.items() if name],
             pk=("team_id", "transcript_id", "label"))
+        for label in (label for label, name in names.items() if not name):
+            self._db.execute("DELETE FROM speaker_names WHERE team_id = ? AND transcript_id = ? "
+                             "AND label = ?", [team_id, transcript_id, label])
 
     @_on_worker
     def speaker_names(self, team_id: str, transcript_id: str) -> dict[str, str]:
