@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 
 from bot.core.polling import deadline_for, safety_delay
@@ -135,6 +136,7 @@ async def _wait(
         future = deps.completions.setdefault(
             transcript_id, asyncio.get_running_loop().create_future()
         )
+        waiting = time.monotonic()
         try:
             if fresh or (await deps.transcriber.fetch(transcript_id)).status not in (
                 "completed", "error"
@@ -145,8 +147,11 @@ async def _wait(
             log.info("no webhook for transcript %s yet; polling instead", transcript_id)
         finally:
             deps.completions.pop(transcript_id, None)
-        if future.done():  # the webhook came: one GET fetches the result
-            return await deps.transcriber.wait(transcript_id, deadline_s=deadline)
+        if future.done():  # the webhook came (or a missed one may have): look at once, and
+            # if it is not done after all, on the expected schedule from the job's age
+            return await deps.transcriber.wait(
+                transcript_id, deadline_s=deadline, duration_ms=duration_ms,
+                elapsed_s=age + time.monotonic() - waiting)
     return await deps.transcriber.wait(
         transcript_id, deadline_s=deadline, duration_ms=duration_ms, elapsed_s=age + waited,
         look_first=not fresh or waited > 0,

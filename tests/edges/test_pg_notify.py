@@ -1,6 +1,7 @@
 """The webhook's path between processes: a NOTIFY from one PgStore wakes the waiting future of a
 Listener on another connection, and only that one; a listener whose connection is cut listens
-again and the next call still arrives."""
+again, tells the jobs waiting meanwhile to look for themselves, and the next call still
+arrives."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import psycopg
 
 from bot.edges.store import postgres_notify
 from bot.edges.store.postgres import PgStore
-from bot.edges.store.postgres_notify import CHANNEL, NOTIFIED, Listener, publish
+from bot.edges.store.postgres_notify import CHANNEL, NOTIFIED, RELISTENED, Listener, publish
 
 
 async def started(listener: Listener) -> asyncio.Task[None]:
@@ -38,9 +39,9 @@ async def test_a_notify_wakes_the_one_waiting_future(pg_url):
         await store.close()
 
 
-async def test_a_listener_cut_off_listens_again(pg_url):
+async def test_a_listener_cut_off_listens_again_and_wakes_who_may_have_missed_a_call(pg_url):
     loop = asyncio.get_running_loop()
-    completions: dict[str, asyncio.Future[str]] = {"tx-later": loop.create_future()}
+    completions: dict[str, asyncio.Future[str]] = {"tx-waiting": loop.create_future()}
     listener = Listener(pg_url, completions)
     task = await started(listener)
     store = await PgStore.open(pg_url)
@@ -52,6 +53,9 @@ async def test_a_listener_cut_off_listens_again(pg_url):
             assert [row[0] for row in await cur.fetchall()] == [True]
         while listener.listens < 2:  # it notices the loss and listens again
             await asyncio.sleep(0.05)
+        # A NOTIFY sent while it was cut off is gone: the job waiting then is told to look.
+        assert await asyncio.wait_for(completions["tx-waiting"], 10) == RELISTENED
+        completions["tx-later"] = loop.create_future()
         await publish(store, "tx-later")
         assert await asyncio.wait_for(completions["tx-later"], 10) == NOTIFIED
     finally:

@@ -6,15 +6,17 @@ loopback port (PUBLIC_URL), so the simulator's call reaches the waiting job as i
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
 from aiohttp import web
 
 from bot.config import load
-from bot.core.polling import MIN_GAP_SHARE
+from bot.core.polling import MIN_GAP_SHARE, safety_delay
 from bot.core.sources import Source
 from bot.deps import Deps, open_deps
+from bot.edges.store.postgres_notify import RELISTENED
 from bot.pipeline.transcripts import get_transcript
 from bot.sim.assemblyai import AssemblyAISim
 from bot.sim.stage import free_port
@@ -70,6 +72,34 @@ async def test_webhook_mode_polls_for_a_lost_webhook_only_after_the_safety_delay
             await deps.aclose()
     assert transcript.id == sim.transcript_ids[-1]
     assert sim.gets == 1  # the safety look (after >= 20 poll intervals) finds it done
+
+
+async def test_a_job_told_to_look_before_it_is_done_polls_on_instead_of_waiting_it_out(
+        tmp_path):
+    """A worker whose LISTEN connection came back wakes its waiting jobs (RELISTENED): one
+    still being transcribed looks, then polls on its schedule, not after the safety delay."""
+    port = free_port()  # nothing listens: its webhook is lost
+    async with AssemblyAISim(processing_seconds=0.4, webhook_max_attempts=1) as sim:
+        sim.script("*", utterances=TURNS)
+        deps = await deps_for(tmp_path, sim, f"http://127.0.0.1:{port}")
+
+        async def relisten() -> None:
+            while not deps.completions:
+                await asyncio.sleep(0.005)
+            for future in deps.completions.values():
+                future.set_result(RELISTENED)
+
+        waking = asyncio.create_task(relisten())
+        try:
+            transcript, _ = await get_transcript(deps, source("cut.mp3", 60_000))
+        finally:
+            await waking
+            await deps.aclose()
+    looks = [r for r in sim.requests if r.method == "GET"]
+    created = next(r for r in sim.requests if r.path == "/v2/transcript" and r.method == "POST")
+    assert transcript.id == sim.transcript_ids[-1] and len(looks) >= 2
+    assert looks[0].at - created.at < 0.4  # looked while it was still being transcribed
+    assert looks[-1].at - created.at < safety_delay(60_000, POLL)  # found by polling on
 
 
 async def test_polling_mode_waits_for_the_window_and_spends_few_gets(tmp_path):
