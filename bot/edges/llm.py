@@ -31,6 +31,7 @@ from bot.core.recap import add_usage, new_usage
 from bot.edges.llm_stream import StreamBroken, TextSink, read_stream
 from bot.edges.rate_window import RateWindow, Window, tracing
 from bot.edges.retry import Transient, parse_retry_after, with_retries
+from bot.edges.turns import Turns
 from bot.errors import LLMRejected, RecapError, ServiceUnavailable, SummaryFailed
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,7 @@ class LLM:
                 f"Bearer {api_key}" if bearer else api_key
             )
         self._window = window or RateWindow(rpm, rate_period)  # shared: postgres_window
-        self._semaphore = asyncio.Semaphore(concurrency)
+        self._places = Turns(concurrency)  # LLM_CONCURRENCY, by turn (bot.edges.turns)
         self._timeout = timeout
         self._backoff = backoff
         self._session: aiohttp.ClientSession | None = None
@@ -344,8 +345,10 @@ class LLM:
         if self._session is None:
             self._session = aiohttp.ClientSession(trace_configs=[tracing()])
         loop = asyncio.get_running_loop()
-        async with self._semaphore:
-            slot = await self._window.acquire()
+        # The window first: a caller holding a place while it waits for the window would keep
+        # a job's reduce, or a person's answer, behind calls that came before it.
+        slot = await self._window.acquire()
+        async with self._places:
             if (pause := self._not_before - loop.time()) > 0:
                 await asyncio.sleep(pause)
             try:

@@ -15,6 +15,8 @@ from typing import Protocol
 
 import aiohttp
 
+from bot.edges.turns import Turns
+
 
 class Window(Protocol):
     """What the LLM edge waits on before each request: RateWindow, or with DATABASE_URL the
@@ -37,10 +39,10 @@ class RateWindow:
         self._limit, self._period = max(1, limit), period
         self._margin = 0.01 + 0.02 * period
         self._sent: deque[Slot] = deque()
-        self._lock = asyncio.Lock()  # first come, first served
+        self._turns = Turns(1)  # one caller at a time, by turn (bot.edges.turns)
 
     async def acquire(self) -> Slot:
-        async with self._lock:
+        async with self._turns:
             loop = asyncio.get_running_loop()
             while True:
                 now = loop.time()

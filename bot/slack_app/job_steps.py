@@ -19,6 +19,7 @@ from bot.core.speakers import named_recap
 from bot.core.transcript import Transcript
 from bot.deps import Deps
 from bot.edges.store import Job
+from bot.edges.turns import TURN
 from bot.errors import RecapError, SlackRefused
 from bot.pipeline import ProgressFn, get_recap, get_transcript
 from bot.pipeline.names import identify_cached
@@ -37,7 +38,12 @@ GAVE_UP = (
 
 
 async def run_job(deps: Deps, job_id: int) -> None:
-    """One job, from its last stored step to posted (or failed with its sentence)."""
+    """One job, from its last stored step to posted (or failed with its sentence).
+
+    Its LLM calls take their turn by job id (bot.edges.turns): in a burst an older job's last
+    call goes before a newer one's first, and a person's question before them all.
+    """
+    TURN.set(float(job_id))  # this task's context only: its map calls' tasks copy it
     job = await deps.store.get_job(job_id)
     if job is None or job.finished:
         return

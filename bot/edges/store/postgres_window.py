@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import psycopg
 
 from bot.edges.rate_window import RateWindow, Slot
+from bot.edges.turns import Turns
 
 if TYPE_CHECKING:
     from bot.edges.store.postgres import PgStore
@@ -68,13 +69,13 @@ class SharedWindow:
         self._limit, self._period = max(1, limit), period
         # RateWindow's, plus MARGIN_FLOOR_S: requests from other machines, other routes.
         self.margin = MARGIN_FLOOR_S + 0.02 * period
-        self._lock = asyncio.Lock()
+        self._turns = Turns(1)  # this process asks the database one caller at a time
         self._redating: set[asyncio.Task[None]] = set()
         self.waits = self.redated = 0  # times the window was full; grants moved to the send
 
     async def acquire(self) -> Slot:
         local = await self._local.acquire()
-        async with self._lock:
+        async with self._turns:
             while True:
                 try:
                     answer = await self._store.take_slot(self._key, self._limit,
