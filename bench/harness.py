@@ -86,6 +86,7 @@ class GatewaySim(LLMSim):
 
     latency: float = 0.0
     decode_tps: float = 0.0  # > 0: the reply also takes its output tokens / this to write
+    _writing_s: float = field(default=0.0, init=False, repr=False)  # its own CPU per reply
 
     async def _complete(self, request: web.Request,
                         headers: dict[str, str] | None = None) -> web.StreamResponse:
@@ -98,9 +99,15 @@ class GatewaySim(LLMSim):
         if streamed:  # its first token comes after the latency, as a model's does
             await asyncio.sleep(self.latency)
             return await super()._complete(request, headers)
-        # A whole reply: the simulator's own work of writing it (a few ms of this process's
-        # CPU, which a real model spends inside its latency) is part of the call's latency.
+        # A whole reply is written at the end of its latency, not on arrival (a burst's
+        # replies written then would hold up the counting of the requests arriving behind
+        # them), and within it: the simulator's own CPU for it (a few ms, an estimate kept
+        # from the replies before) is time a real model spends inside its latency.
+        await asyncio.sleep(max(0.0, self.latency - self._writing_s))
+        writing = loop.time()
         response = await super()._complete(request, headers)
+        spent = loop.time() - writing
+        self._writing_s = (self._writing_s + spent) / 2 if self._writing_s else spent
         await asyncio.sleep(max(0.0, arrived + self.latency - loop.time()))
         if (self.decode_tps > 0 and isinstance(response, web.Response)
                 and response.status == 200 and isinstance(response.body, bytes)):
