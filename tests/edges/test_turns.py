@@ -24,14 +24,18 @@ async def as_turn(turn: float, call):
     return await contextvars.copy_context().run(start)
 
 
-async def test_waiters_are_let_in_by_turn_then_by_arrival():
-    turns, order = Turns(1), []
-
+def taker(turns: Turns, order: list[str]):
+    """A call that holds a place for a moment and notes when it got in."""
     async def one(name: str) -> None:
         async with turns:
             order.append(name)
             await asyncio.sleep(0.01)
+    return one
 
+
+async def test_waiters_are_let_in_by_turn_then_by_arrival():
+    turns, order = Turns(1), []
+    one = taker(turns, order)
     holder = asyncio.create_task(as_turn(9, lambda: one("first, alone")))
     await asyncio.sleep(0)
     waiting = [asyncio.create_task(as_turn(t, lambda n=n: one(n)))
@@ -42,12 +46,7 @@ async def test_waiters_are_let_in_by_turn_then_by_arrival():
 
 async def test_a_cancelled_waiter_gives_its_place_to_the_next():
     turns, order = Turns(1), []
-
-    async def one(name: str) -> None:
-        async with turns:
-            order.append(name)
-            await asyncio.sleep(0.01)
-
+    one = taker(turns, order)
     holder = asyncio.create_task(one("holder"))
     await asyncio.sleep(0)
     gone = asyncio.create_task(as_turn(1, lambda: one("cancelled")))
