@@ -303,6 +303,20 @@ class RssSampler:
         self._thread.join()
 
 
+def burst_bound(maps: int, reduces: int, transcribed: float) -> float:
+    """The earliest a burst of map-reduce recaps can all be posted under the Gateway's limit
+    (RATE_LIMIT: so many calls in any window), every transcript ready at `transcribed`.
+
+    Two things no schedule beats: the calls' count (the last window that any call needs, then
+    one call) and their order (a reduce follows its job's parts, so a job whose parts need the
+    last window of parts takes one call more after it). The later of the two, then one post.
+    """
+    limit, period = RATE_LIMIT
+    by_count = (maps + reduces - 1) // limit * period + LLM_LATENCY
+    by_order = (maps - 1) // limit * period + 2 * LLM_LATENCY
+    return transcribed + max(by_count, by_order) + SLACK_LATENCY
+
+
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100): the value at or below which q % of samples lie."""
     ordered = sorted(values)

@@ -18,13 +18,12 @@ import time
 
 from bench.harness import (
     AAI_LATENCY,
-    LLM_LATENCY,
     POLL_INTERVAL,
     RATE_LIMIT,
     SCALE,
-    SLACK_LATENCY,
     Row,
     bench_stage,
+    burst_bound,
     drop,
     prepared,
     start_app,
@@ -107,11 +106,7 @@ async def run(quick: bool = False) -> list[Row]:
     finally:
         await asyncio.to_thread(server.stop)
     needed = one[2]
-    # As P6's: upload + create + processing + GET, then the windows the calls need and the last
-    # call (at least a part and then the merge: two calls one after the other), and its post.
-    bound = (3 * AAI_LATENCY + PROCESSING_S
-             + max((needed - 1) // limit * period + LLM_LATENCY, 2 * LLM_LATENCY)
-             + SLACK_LATENCY)
+    bound = burst_bound(needed - recordings, recordings, 3 * AAI_LATENCY + PROCESSING_S)
     how = (f"1 web + N `recap worker` on one PostgreSQL, polling mode; LLM limit {limit} per "
            f"{period:g} s shared by the workers; {needed} LLM calls")
     details = {"lower_bound_s": round(bound, 2), "calls_needed": needed,
