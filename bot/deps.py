@@ -89,12 +89,21 @@ class Deps:
         await self.store.close()
 
 
-def slack_api(config: Config) -> SlackAPI:
-    """The Web API edge at SLACK_API_URL, with the bot token and RETRY_BACKOFF."""
+def slack_api(config: Config, store: StoreProtocol | None = None) -> SlackAPI:
+    """The Web API edge at SLACK_API_URL, with the bot token and RETRY_BACKOFF; with
+    DATABASE_URL its budgets are shared by every process on the database (Slack counts per
+    workspace and channel, not per process)."""
     tiers = Tiers(config.slack_tier3_per_min, config.slack_tier4_per_min,
                   config.slack_post_burst, config.slack_rate_period)
+    shared = None
+    if config.database_url and store is not None:
+        from bot.edges.store.postgres import PgStore
+        from bot.edges.store.postgres_window import SharedBudgets
+
+        assert isinstance(store, PgStore)
+        shared = SharedBudgets(store)
     return SlackAPI.connect(config.slack_bot_token or "", config.slack_api_url,
-                            config.retry_backoff, tiers)
+                            config.retry_backoff, tiers, shared)
 
 
 def _shared_window(config: Config, store: StoreProtocol) -> Window | None:
@@ -149,6 +158,6 @@ async def open_deps(config: Config, *, slack: bool = False) -> Deps:
         llm=llm,
         http=aiohttp.ClientSession(),
         transcriber_=transcriber,
-        slack_=slack_api(config) if slack else None,
+        slack_=slack_api(config, store) if slack else None,
         webhook_secret=secret,
     )

@@ -30,6 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.feedback import has_context_actions, plain_feedback
 from bot.edges.slack_limits import (
     RateLimitRetry,
+    Shared,
     SlackLimits,
     Slot,
     Tiers,
@@ -87,8 +88,8 @@ class SlackAPI:
 
     @classmethod
     def connect(cls, token: str, base_url: str, backoff: float = 1.0,
-                tiers: Tiers | None = None) -> SlackAPI:
-        return cls(web_client(token, base_url, backoff), SlackLimits(tiers))
+                tiers: Tiers | None = None, shared: Shared | None = None) -> SlackAPI:
+        return cls(web_client(token, base_url, backoff), SlackLimits(tiers, shared))
 
     async def _send(self, team: str, method: str, args: dict[str, Any], *,
                     slot: Slot | None = None) -> Any:

@@ -11,6 +11,11 @@ calls that method in that workspace before Slack said it may.
 Each call's slot is dated again when its answer comes back (`Slot.done`): Slack counted it on
 arrival, somewhere between the two, and a busy event loop can hold a request back long after its
 slot was taken. A small margin covers the rest.
+
+Slack counts per workspace (and channel), not per process: with DATABASE_URL every process takes
+each waiting call's place in the same budget in PostgreSQL as well (`Shared`, the LLM window's
+recap_take_slot: bot.edges.store.postgres_window.SharedBudgets), so three workers post no faster
+than one may. `try_take` (decoration, never waits) stays with this process's own count.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import asyncio
 import logging
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 
@@ -47,6 +52,14 @@ class Tiers:
     tier2: int = 20
 
 
+class Shared(Protocol):
+    """Budgets kept where every process sees them (PostgreSQL)."""
+
+    async def take(self, key: str, limit: int, period: float) -> float:
+        """0 once a place in `key` is taken; else the seconds until one frees."""
+        ...
+
+
 @dataclass
 class Slot:
     """One call's place in a budget, dated by when it went out, then when it was answered."""
@@ -60,8 +73,10 @@ class Slot:
 class Budget:
     """At most `limit` calls in any `period` seconds, paused until a Retry-After has passed."""
 
-    def __init__(self, limit: int, period: float) -> None:
+    def __init__(self, limit: int, period: float, key: str = "",
+                 shared: Shared | None = None) -> None:
         self.limit, self.period = max(1, limit), period
+        self.key, self.shared = key, shared
         self.margin = 0.01 + 0.02 * period
         self.sent: list[Slot] = []  # at most `limit`: the calls of the last period
         self.paused_until = 0.0
@@ -97,13 +112,23 @@ class Budget:
             try:
                 while (at := self._free_at(now := loop.time())) > now:
                     await asyncio.sleep(at - now)
-                return self._slot(now)
+                await self._shared_turn()
+                return self._slot(loop.time())
             finally:
                 self.urgent -= 1
         async with self._lock:
             while (at := self._free_at(now := loop.time())) > now or self.urgent:
                 await asyncio.sleep(max(at - now, 0.005))
-            return self._slot(now)
+            await self._shared_turn()
+            return self._slot(loop.time())
+
+    async def _shared_turn(self) -> None:
+        """Until the budget every process shares has a place (no-op without one)."""
+        while self.shared is not None:
+            wait = await self.shared.take(self.key, self.limit, self.period + self.margin)
+            if wait <= 0:
+                return
+            await asyncio.sleep(min(wait, self.period))
 
     def pause(self, seconds: float) -> None:
         until = asyncio.get_running_loop().time() + seconds
@@ -113,8 +138,9 @@ class Budget:
 class SlackLimits:
     """Every budget of one app: per (team, method), and per channel for chat.postMessage."""
 
-    def __init__(self, tiers: Tiers | None = None) -> None:
+    def __init__(self, tiers: Tiers | None = None, shared: Shared | None = None) -> None:
         self.tiers = tiers or Tiers()
+        self.shared = shared
         self.budgets: dict[tuple[str, ...], Budget] = {}
         self.ratelimited = 0  # 429s received
 
@@ -132,7 +158,7 @@ class SlackLimits:
         if key not in self.budgets:
             if len(self.budgets) > 10_000:  # channels come and go: drop the idle ones
                 self.budgets = {k: b for k, b in self.budgets.items() if b.sent}
-            self.budgets[key] = Budget(limit, period)
+            self.budgets[key] = Budget(limit, period, "slack " + " ".join(key), self.shared)
         return self.budgets[key]
 
 

@@ -107,3 +107,33 @@ async def test_a_jobs_last_word_goes_before_the_waiting_steps():
     done = asyncio.create_task(take("done", True))
     await asyncio.gather(*steps, done)
     assert order == ["done", "step 0", "step 1"]
+
+
+async def three_workers_post(sim: SlackSim, shared: list | None) -> None:
+    """Three processes' Slack edges posting 5 messages each in one channel at once."""
+    edges = [SlackAPI.connect(sim.bot_token, sim.api_url, 0.01, Tiers(period=PERIOD),
+                              None if shared is None else shared[n]) for n in range(3)]
+    try:
+        await asyncio.gather(*(e.post("C1", f"recap {n}", team="T0SIM")
+                               for e in edges for n in range(5)))
+    finally:
+        for e in edges:
+            await e.aclose()
+
+
+async def test_three_workers_on_one_database_share_the_channels_post_budget(sim, pg_url):
+    from bot.edges.store.postgres import PgStore
+    from bot.edges.store.postgres_window import SharedBudgets
+
+    stores = [await PgStore.open(pg_url) for _ in range(3)]
+    try:
+        await three_workers_post(sim, [SharedBudgets(s) for s in stores])
+    finally:
+        for s in stores:
+            await s.close()
+    assert sim.count("chat.postMessage") == 15 and sim.ratelimited_total == 0
+
+
+async def test_three_workers_each_counting_alone_overrun_the_channel(sim):
+    await three_workers_post(sim, None)
+    assert sim.ratelimited_total > 0  # what the shared budget prevents

@@ -113,3 +113,22 @@ class SharedSlot(Slot):
         if lag - self.shifted > self.window.margin / 2:
             self.window.redate(self.db_at + self.shifted, self.db_at + lag)
             self.shifted = lag
+
+
+class SharedBudgets:
+    """Slack's budgets (bot.edges.slack_limits) kept for every process on the database, in
+    the same table and function as the LLM window: one key per workspace and method, or per
+    channel for chat.postMessage. If the database cannot be reached, each process keeps its
+    own count (a warning; Slack's 429 and its Retry-After cover the rest)."""
+
+    def __init__(self, store: PgStore) -> None:
+        self._store = store
+
+    async def take(self, key: str, limit: int, period: float) -> float:
+        try:
+            answer = await self._store.take_slot(key, limit, period)
+        except psycopg.Error as error:
+            log.warning("the shared Slack budgets are unavailable (%s); this process keeps "
+                        "its own", type(error).__name__)
+            return 0.0
+        return max(answer, 0.0)  # taken: minus its database time
