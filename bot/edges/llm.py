@@ -5,7 +5,7 @@ OpenAI-compatible server (`Authorization: Bearer`). Owns what every call needs: 
 limit and a concurrency bound shared by all callers of one instance, retries (bot.edges.retry),
 the three error envelopes seen in the wild (read, with the replies, by bot.edges.llm_replies),
 and structured output that degrades json_schema -> json_object -> schema-in-the-prompt when a
-server refuses it (llama.cpp).
+server refuses it (llama.cpp; bot.edges.llm_formats writes the request bodies).
 
 Shaped for slow local servers too (llama.cpp's server writes one reply at a time and keeps
 writing after its client hangs up): a reply cut at max_tokens (finish_reason "length",
@@ -25,8 +25,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.core.prompts import schema_instructions
 from bot.core.recap import add_usage, new_usage
+from bot.edges.llm_formats import FORMAT_WORDS, MODES, fallback, json_body, repair_request
 from bot.edges.llm_replies import (
     Completion,
     completion_from,
@@ -43,13 +43,7 @@ from bot.errors import RecapError, ServiceUnavailable, SummaryFailed
 
 log = logging.getLogger(__name__)
 
-MODES = ("json_schema", "json_object", "plain")
 TIMEOUT_ATTEMPTS = 2  # a timed-out request is sent at most twice (429/5xx: retry.ATTEMPTS)
-FORMAT_WORDS = ("response_format", "json_schema", "json_object", "json schema")
-REPAIR = (
-    "Your previous answer was not valid JSON. Reply again with only the JSON object "
-    "that matches the schema: no prose, no code fences."
-)
 
 
 class _TimedOut(Transient):
@@ -190,11 +184,7 @@ class LLM:
                 "model that follows the format."
             )
         log.info("The LLM's answer was not JSON; asking once for a repaired answer.")
-        repair = [
-            *messages,
-            {"role": "assistant", "content": completion.text},
-            {"role": "user", "content": REPAIR},
-        ]
+        repair = repair_request(messages, completion.text)
         completion = await self._structured(repair, schema, name, limit)
         try:
             return read_json(completion.text, schema), completion
@@ -216,15 +206,12 @@ class LLM:
             }
             for mode in MODES[:2]:
                 try:
-                    await self._chat(
-                        self._json_body(
-                            [{"role": "user", "content": "Say ok."}], schema, "check", 16, mode
-                        )
-                    )
+                    probe = [{"role": "user", "content": "Say ok."}]
+                    await self._chat(json_body(self.model, probe, schema, "check", 16, mode))
                     self._mode = mode
                     break
                 except _FormatRefused:
-                    self._mode = MODES[MODES.index(mode) + 1]
+                    self._mode = fallback(mode)
         except RecapError as error:
             return False, error.message
         return True, (
@@ -244,39 +231,17 @@ class LLM:
             mode = self._mode
             try:
                 return self._completion(
-                    await self._chat(self._json_body(messages, schema, name, limit, mode))
+                    await self._chat(json_body(self.model, messages, schema, name, limit, mode))
                 )
             except _FormatRefused as refusal:
                 if self._mode == mode:  # another call may have moved on already
-                    self._mode = MODES[MODES.index(mode) + 1]
+                    self._mode = fallback(mode)
                     log.info(
                         "The LLM endpoint refused response_format %s (%s); using %s from now on.",
                         mode,
                         refusal,
                         self._mode,
                     )
-
-    def _json_body(
-        self, messages: list[dict], schema: dict, name: str, limit: int, mode: str
-    ) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "model": self.model,
-            "messages": messages,
-            "max_tokens": limit,
-            "temperature": 0,
-        }
-        if mode == "json_schema":
-            body["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": name, "schema": schema, "strict": True},
-            }
-        elif mode == "json_object":
-            body["response_format"] = {"type": "json_object"}
-        else:
-            last = dict(messages[-1])
-            last["content"] = f"{last.get('content') or ''}\n\n{schema_instructions(schema)}"
-            body["messages"] = [*messages[:-1], last]
-        return body
 
     async def _chat(self, body: dict[str, Any],
                     on_text: TextSink | None = None) -> dict[str, Any]:
