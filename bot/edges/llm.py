@@ -3,8 +3,9 @@
 Talks to AssemblyAI's LLM Gateway by default (raw key in `authorization`) or any
 OpenAI-compatible server (`Authorization: Bearer`). Owns what every call needs: a rate
 limit and a concurrency bound shared by all callers of one instance, retries (bot.edges.retry),
-the three error envelopes seen in the wild, and structured output that degrades
-json_schema -> json_object -> schema-in-the-prompt when a server refuses it (llama.cpp).
+the three error envelopes seen in the wild (read, with the replies, by bot.edges.llm_replies),
+and structured output that degrades json_schema -> json_object -> schema-in-the-prompt when a
+server refuses it (llama.cpp; bot.edges.llm_formats writes the request bodies).
 
 Shaped for slow local servers too (llama.cpp's server writes one reply at a time and keeps
 writing after its client hangs up): a reply cut at max_tokens (finish_reason "length",
@@ -20,45 +21,29 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
-from bot.core.parse import extract_json
-from bot.core.prompts import schema_instructions
 from bot.core.recap import add_usage, new_usage
+from bot.edges.llm_formats import FORMAT_WORDS, MODES, fallback, json_body, repair_request
+from bot.edges.llm_replies import (
+    Completion,
+    completion_from,
+    error_message,
+    read_json,
+    rejected,
+    scrub,
+)
 from bot.edges.llm_stream import StreamBroken, TextSink, read_stream
 from bot.edges.rate_window import RateWindow, Window, tracing
 from bot.edges.retry import Transient, parse_retry_after, with_retries
 from bot.edges.turns import Turns
-from bot.errors import LLMRejected, RecapError, ServiceUnavailable, SummaryFailed
+from bot.errors import RecapError, ServiceUnavailable, SummaryFailed
 
 log = logging.getLogger(__name__)
 
-MODES = ("json_schema", "json_object", "plain")
 TIMEOUT_ATTEMPTS = 2  # a timed-out request is sent at most twice (429/5xx: retry.ATTEMPTS)
-FINISH_REASONS = {
-    "end_turn": "stop",
-    "stop_sequence": "stop",
-    "max_tokens": "length",
-    "tool_use": "tool_calls",
-}
-FORMAT_WORDS = ("response_format", "json_schema", "json_object", "json schema")
-REPAIR = (
-    "Your previous answer was not valid JSON. Reply again with only the JSON object "
-    "that matches the schema: no prose, no code fences."
-)
-
-
-@dataclass(frozen=True)
-class Completion:
-    """One answer: its text, why it stopped (stop | length | ...) and what it cost."""
-
-    text: str
-    finish_reason: str
-    input_tokens: int
-    output_tokens: int
 
 
 class _TimedOut(Transient):
@@ -71,36 +56,6 @@ class _StreamRefused(Exception):
 
 class _FormatRefused(Exception):
     """The server refused the response_format we sent (not the model or the key)."""
-
-
-def _read(text: str, schema: dict[str, Any]) -> dict[str, Any]:
-    """The reply's JSON object; one sharing no key with the schema (an inner object picked
-    out of broken JSON) counts as unreadable too."""
-    data = extract_json(text)
-    expected = set(schema.get("properties") or ())
-    if expected and not expected & set(data):
-        raise ValueError("the JSON object in the reply is not the one the schema describes")
-    return data
-
-
-def error_message(body: str) -> str:
-    """The human part of an error body, whichever of the three envelopes it uses."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return " ".join(body.split())[:200] or "no details"
-    if not isinstance(data, dict):
-        return str(data)[:200]
-    error = data.get("error")
-    if isinstance(error, dict):  # documented {"error": {code, message, metadata}}; OpenAI
-        data = error
-    elif isinstance(error, str):  # auth middleware {"error": "...", "status": "error"}
-        return error
-    metadata = data.get("metadata")
-    details = metadata.get("errors") if isinstance(metadata, dict) else None
-    if details:  # observed {code, message, metadata: {errors: [...]}}
-        return "; ".join(str(d) for d in details)
-    return str(data.get("message") or data)[:200]
 
 
 class LLM:
@@ -210,7 +165,7 @@ class LLM:
         limit = min(max_tokens or self.max_tokens, self.max_tokens)
         completion = await self._structured(messages, schema, name, limit)
         try:
-            return _read(completion.text, schema), completion
+            return read_json(completion.text, schema), completion
         except ValueError:
             pass
         if completion.finish_reason == "length" and limit < self.max_tokens:
@@ -219,7 +174,7 @@ class LLM:
             limit = self.max_tokens
             completion = await self._structured(messages, schema, name, limit)
             try:
-                return _read(completion.text, schema), completion
+                return read_json(completion.text, schema), completion
             except ValueError:
                 pass
         if completion.finish_reason == "length":
@@ -229,14 +184,10 @@ class LLM:
                 "model that follows the format."
             )
         log.info("The LLM's answer was not JSON; asking once for a repaired answer.")
-        repair = [
-            *messages,
-            {"role": "assistant", "content": completion.text},
-            {"role": "user", "content": REPAIR},
-        ]
+        repair = repair_request(messages, completion.text)
         completion = await self._structured(repair, schema, name, limit)
         try:
-            return _read(completion.text, schema), completion
+            return read_json(completion.text, schema), completion
         except ValueError:
             raise SummaryFailed(
                 f"The LLM's answer could not be read as JSON "
@@ -255,15 +206,12 @@ class LLM:
             }
             for mode in MODES[:2]:
                 try:
-                    await self._chat(
-                        self._json_body(
-                            [{"role": "user", "content": "Say ok."}], schema, "check", 16, mode
-                        )
-                    )
+                    probe = [{"role": "user", "content": "Say ok."}]
+                    await self._chat(json_body(self.model, probe, schema, "check", 16, mode))
                     self._mode = mode
                     break
                 except _FormatRefused:
-                    self._mode = MODES[MODES.index(mode) + 1]
+                    self._mode = fallback(mode)
         except RecapError as error:
             return False, error.message
         return True, (
@@ -283,39 +231,17 @@ class LLM:
             mode = self._mode
             try:
                 return self._completion(
-                    await self._chat(self._json_body(messages, schema, name, limit, mode))
+                    await self._chat(json_body(self.model, messages, schema, name, limit, mode))
                 )
             except _FormatRefused as refusal:
                 if self._mode == mode:  # another call may have moved on already
-                    self._mode = MODES[MODES.index(mode) + 1]
+                    self._mode = fallback(mode)
                     log.info(
                         "The LLM endpoint refused response_format %s (%s); using %s from now on.",
                         mode,
                         refusal,
                         self._mode,
                     )
-
-    def _json_body(
-        self, messages: list[dict], schema: dict, name: str, limit: int, mode: str
-    ) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "model": self.model,
-            "messages": messages,
-            "max_tokens": limit,
-            "temperature": 0,
-        }
-        if mode == "json_schema":
-            body["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": name, "schema": schema, "strict": True},
-            }
-        elif mode == "json_object":
-            body["response_format"] = {"type": "json_object"}
-        else:
-            last = dict(messages[-1])
-            last["content"] = f"{last.get('content') or ''}\n\n{schema_instructions(schema)}"
-            body["messages"] = [*messages[:-1], last]
-        return body
 
     async def _chat(self, body: dict[str, Any],
                     on_text: TextSink | None = None) -> dict[str, Any]:
@@ -375,7 +301,7 @@ class LLM:
                 return json.loads(text)
             except ValueError:
                 raise Transient("an unreadable answer") from None
-        message = self._scrub(error_message(text))
+        message = scrub(error_message(text), self._key)
         if status == 429:
             if retry_after is not None:
                 self._not_before = max(self._not_before, loop.time() + retry_after)
@@ -390,41 +316,9 @@ class LLM:
             raise _FormatRefused(message)
         if status >= 500 or status == 408:
             raise Transient(f"HTTP {status}", retry_after)
-        raise self._rejected(status, message)
-
-    def _rejected(self, status: int, message: str) -> LLMRejected:
-        where = f"The LLM endpoint {self.base_url} (LLM_BASE_URL)"
-        if status in (401, 403):
-            return LLMRejected(
-                f"{where} rejected the API key (HTTP {status}: {message}). Check LLM_API_KEY."
-            )
-        if "model" in message.lower() or status == 404:
-            return LLMRejected(
-                f"{where} rejected model '{self.model}' (HTTP {status}: "
-                f"{message}). Check LLM_MODEL and LLM_BASE_URL."
-            )
-        return LLMRejected(
-            f"{where} rejected the request (HTTP {status}: {message}) for "
-            f"model '{self.model}'. Check LLM_MODEL and LLM_BASE_URL."
-        )
-
-    def _scrub(self, text: str) -> str:
-        return text.replace(self._key, "***") if self._key else text
+        raise rejected(status, message, self.model, self.base_url)
 
     def _completion(self, data: dict[str, Any]) -> Completion:
-        try:
-            choice = data["choices"][0]
-            content = choice["message"].get("content") or ""
-        except (KeyError, IndexError, TypeError, AttributeError):
-            raise SummaryFailed(
-                f"The LLM endpoint answered without a reply "
-                f"(model {self.model} at {self.base_url}; check LLM_MODEL and LLM_BASE_URL)."
-            ) from None
-        if isinstance(content, list):  # [{"type": "text", "text": ...}]
-            content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
-        raw = choice.get("finish_reason") or "stop"
-        usage = data.get("usage") or {}
-        tokens_in = int(usage.get("input_tokens") or usage.get("prompt_tokens") or 0)
-        tokens_out = int(usage.get("output_tokens") or usage.get("completion_tokens") or 0)
-        add_usage(self.usage, tokens_in, tokens_out)
-        return Completion(str(content), FINISH_REASONS.get(raw, raw), tokens_in, tokens_out)
+        completion = completion_from(data, self.model, self.base_url)
+        add_usage(self.usage, completion.input_tokens, completion.output_tokens)
+        return completion

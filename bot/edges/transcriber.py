@@ -3,7 +3,9 @@
 Uses the official SDK's async client with settings passed in (never the SDK's global
 settings), so two Transcribers with different keys or hosts can live in one process.
 The SDK does not retry; every call here goes through bot.edges.retry, and SDK errors become
-bot.errors sentences. Completed transcripts leave as bot.core.transcript.Transcript.
+bot.errors sentences. What AssemblyAI answers is read by bot.edges.transcript_replies
+(completed transcripts leave as bot.core.transcript.Transcript); a create whose answer was lost
+is looked for by bot.edges.transcript_list.
 """
 
 from __future__ import annotations
@@ -12,53 +14,33 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import assemblyai as aai
 import httpx
 from assemblyai.prerecorded.v2 import async_api
 
-from bot.core.identification import (
-    identification_request,
-    identification_result,
-    restore_labels,
-)
+from bot.core.identification import identification_request, identification_result
 from bot.core.polling import expected_turnaround, next_poll_in
-from bot.core.transcript import Transcript, Utterance
+from bot.core.transcript import Transcript
 from bot.core.transcript_json import parse as parse_json
 from bot.edges.retry import ATTEMPTS, Transient, parse_retry_after, with_retries
-from bot.errors import ConfigError, TranscriptionFailed, TranscriptionTimedOut
+from bot.edges.transcript_list import CLOCK_SKEW, find_created_since
+from bot.edges.transcript_replies import (
+    Status,
+    error_text,
+    reason,
+    rejected,
+    status_from_json,
+)
+from bot.errors import TranscriptionFailed, TranscriptionTimedOut
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 WEBHOOK_HEADER = "X-Recap-Webhook"
 BIG_BODY = 8 << 20  # bytes of JSON worth decoding in a worker thread (~10 hours of audio)
-CLOCK_SKEW = timedelta(seconds=30)  # how far AssemblyAI's clock may be behind ours
-LIST_PAGES = 5  # pages of 200 searched for a create whose answer was lost
 IDENTIFY_TIMEOUT = 60.0  # seconds one Speaker Identification on a finished transcript may take
-
-
-@dataclass(frozen=True)
-class Status:
-    """One look at a transcript: queued | processing | completed | error."""
-
-    status: str
-    error: str | None
-    transcript: Transcript | None
-    audio_duration_ms: int | None
-
-
-
-
-def _created(item: dict[str, Any]) -> datetime:
-    """A list item's `created` (ISO 8601, UTC when it names no zone); the epoch if unreadable."""
-    try:
-        when = datetime.fromisoformat(str(item.get("created") or ""))
-    except ValueError:
-        return datetime.fromtimestamp(0, UTC)
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _span(seconds: float) -> str:
@@ -68,49 +50,6 @@ def _span(seconds: float) -> str:
     if seconds >= 120:
         return f"{seconds / 60:.0f} minutes"
     return f"{seconds:.0f} seconds"
-
-
-def _reason(error: aai.types.AssemblyAIError) -> str:
-    """The server's words, without the SDK's "failed to ... <id>:" prefix."""
-    text = str(error)
-    return text.split(": ", 1)[1].strip() if ": " in text else text
-
-
-def transcript_from_json(data: dict[str, Any]) -> Transcript:
-    """A completed transcript's JSON as our Transcript; only the fields Recap reads.
-
-    Speaker Identification's names are taken back out of the utterances (bot.core.
-    identification): the Transcript keeps AssemblyAI's letters, and `extra["identified"]`
-    carries {label: name} for the caller to store beside it.
-    """
-    status, _ = identification_result(data.get("speech_understanding"))
-    if status is not None and status != "success":
-        log.info("speaker identification of %s ended %r: no names", data.get("id"), status)
-    data, identified = restore_labels(data)
-    duration_ms = int((data.get("audio_duration") or 0) * 1000)
-    utterances = tuple(
-        Utterance(speaker=str(u["speaker"]), start_ms=int(u["start"]), end_ms=int(u["end"]),
-                  text=str(u["text"]))
-        for u in data.get("utterances") or ()
-    )
-    if not utterances and data.get("text"):  # diarization off or nothing to split: one turn
-        utterances = (Utterance("A", 0, duration_ms, str(data["text"])),)
-    return Transcript(
-        id=str(data["id"]),
-        utterances=utterances,
-        language=str(data.get("language_code") or "en"),
-        duration_ms=duration_ms,
-        speech_model=data.get("speech_model_used"),
-        extra={"identified": identified} if identified else {},
-    )
-
-
-def _error_text(response: httpx.Response) -> str:
-    """The `error` field of a JSON error body, else the body itself (as the SDK words it)."""
-    try:
-        return str(response.json()["error"])
-    except (ValueError, KeyError, TypeError):
-        return response.text[:300]
 
 
 class Transcriber:
@@ -188,7 +127,8 @@ class Transcriber:
 
         async def once() -> str:
             nonlocal unsure
-            if unsure and (found := await self._created_since(audio_url, since)) is not None:
+            found = await find_created_since(self._http, audio_url, since) if unsure else None
+            if found is not None:
                 return found  # the lost answer's transcript: never transcribe twice
             try:
                 transcript = await self._sdk.submit(audio_url, config)
@@ -199,41 +139,12 @@ class Transcriber:
                 if error.status_code != 400 or config.speech_understanding is None:
                     raise
                 log.warning("create refused with speaker identification (%s); "
-                            "creating without it", _reason(error))
+                            "creating without it", reason(error))
                 config.speech_understanding = None
                 raise Transient("HTTP 400 with speaker identification", 0.0) from None
             return str(transcript.id)
 
         return await self._call(once)
-
-    async def _created_since(self, audio_url: str, since: datetime) -> str | None:
-        """The newest transcript of `audio_url` created after `since`, if AssemblyAI has one.
-
-        The create is not idempotent: after a time-out or a dropped connection AssemblyAI may
-        have made a transcript whose id never reached Recap. GET /v2/transcript lists the
-        account's transcripts newest first (limit at most 200, `prev_url` to older pages;
-        TranscriptListItem carries id, status, created, audio_url: AssemblyAI's OpenAPI spec,
-        /v2/transcript get). An upload's URL is unique, so its match is ours.
-        """
-        url: str | None = "/v2/transcript?limit=200"
-        for _ in range(LIST_PAGES):
-            if url is None:
-                return None
-            response = await self._http.get(url)
-            if response.status_code != 200:
-                raise aai.types.AssemblyAIError(f"list: {_error_text(response)}",
-                                                response.status_code)
-            page = response.json()
-            items = page.get("transcripts") or []
-            for item in items:
-                if _created(item) < since:
-                    return None  # newest first: the rest are older still
-                if item.get("audio_url") == audio_url and item.get("id"):
-                    return str(item["id"])
-            if not items:
-                return None
-            url = (page.get("page_details") or {}).get("prev_url")
-        return None
 
     async def fetch(self, transcript_id: str) -> Status:
         """One GET; a completed transcript comes back converted.
@@ -248,22 +159,15 @@ class Transcriber:
             response = await self._http.get(f"/v2/transcript/{transcript_id}")
             if response.status_code != 200:
                 raise aai.types.TranscriptError(
-                    f"failed to retrieve transcript {transcript_id}: {_error_text(response)}",
+                    f"failed to retrieve transcript {transcript_id}: {error_text(response)}",
                     response.status_code,
                 )
             return response.content
 
         body = await self._call(once)
         big = len(body) > BIG_BODY
-        data = await asyncio.to_thread(parse_json, body) if big else parse_json(body)
-        status = str(data.get("status") or "")
-        duration = data.get("audio_duration")
-        return Status(
-            status=status,
-            error=data.get("error"),
-            transcript=transcript_from_json(data) if status == "completed" else None,
-            audio_duration_ms=int(duration * 1000) if duration else None,
-        )
+        return status_from_json(await asyncio.to_thread(parse_json, body) if big
+                                else parse_json(body))
 
     async def wait(
         self,
@@ -403,7 +307,7 @@ class Transcriber:
             return await with_retries(once, service="AssemblyAI", backoff=self._backoff,
                                       attempts=attempts)
         except aai.types.AssemblyAIError as error:
-            raise self._rejected(error) from None
+            raise rejected(error) from None
 
     def _retry_after(self, code: int) -> float | None:
         # last_response is per client, so only trust it when it is the answer we failed on.
@@ -411,15 +315,3 @@ class Transcriber:
         if last is None or last.status_code != code:
             return None
         return parse_retry_after(last.headers.get("retry-after"))
-
-    @staticmethod
-    def _rejected(error: aai.types.AssemblyAIError) -> Exception:
-        reason = _reason(error)
-        if error.status_code == 401:
-            return ConfigError("AssemblyAI rejected ASSEMBLYAI_API_KEY.")
-        if error.status_code == 403:
-            return ConfigError(
-                f"AssemblyAI refused access ({reason}): the uploaded file belongs to another "
-                "project, so ASSEMBLYAI_API_KEY must be the key of the project that uploaded it."
-            )
-        return TranscriptionFailed(f"AssemblyAI could not transcribe this recording: {reason}")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from bot.core.transcript_json import parse, without_words
-from bot.edges.transcriber import transcript_from_json
+from bot.edges.transcript_replies import transcript_from_json
 from bot.sim.assemblyai_json import result_fields
 from bot.sim.samples import meeting
 

@@ -11,7 +11,8 @@ import pytest
 from aiohttp import web
 
 from bot.core.prompts import RECAP_SCHEMA, recap_messages
-from bot.edges.llm import LLM, error_message
+from bot.edges.llm import LLM
+from bot.edges.llm_replies import error_message
 from bot.errors import LLMRejected, ServiceUnavailable, SummaryFailed
 from bot.sim.llm import LLMSim
 
