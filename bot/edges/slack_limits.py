@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -56,7 +56,12 @@ class Shared(Protocol):
     """Budgets kept where every process sees them (PostgreSQL)."""
 
     async def take(self, key: str, limit: int, period: float) -> float:
-        """0 once a place in `key` is taken; else the seconds until one frees."""
+        """A place in `key` taken: minus its database time (<= 0); else the seconds until one
+        frees (> 0)."""
+        ...
+
+    def redate(self, key: str, old: float, new: float) -> None:
+        """The call granted at database time `old` reached Slack late: count it from `new`."""
         ...
 
 
@@ -65,9 +70,18 @@ class Slot:
     """One call's place in a budget, dated by when it went out, then when it was answered."""
 
     at: float
+    budget: Budget | None = field(default=None, repr=False)  # shared: its grant to redate
+    db_at: float = 0.0  # the shared grant's database time
+    granted: float = 0.0  # ... and this process's loop time then
 
     def done(self) -> None:
         self.at = max(self.at, asyncio.get_running_loop().time())
+        budget = self.budget
+        if budget is not None and budget.shared is not None:
+            self.budget = None  # once
+            lag = self.at - self.granted  # Slack counted it somewhere in there: say the end
+            if lag > budget.margin / 2:
+                budget.shared.redate(budget.key, self.db_at, self.db_at + lag)
 
 
 class Budget:
@@ -90,8 +104,8 @@ class Budget:
             at = max(at, min(s.at for s in self.sent) + self.period + self.margin)
         return at
 
-    def _slot(self, now: float) -> Slot:
-        slot = Slot(now)
+    def _slot(self, now: float, db_at: float | None = None) -> Slot:
+        slot = Slot(now) if db_at is None else Slot(now, self, db_at, now)
         self.sent.append(slot)
         return slot
 
@@ -112,23 +126,25 @@ class Budget:
             try:
                 while (at := self._free_at(now := loop.time())) > now:
                     await asyncio.sleep(at - now)
-                await self._shared_turn()
-                return self._slot(loop.time())
+                return self._slot(loop.time(), await self._shared_turn())
             finally:
                 self.urgent -= 1
         async with self._lock:
             while (at := self._free_at(now := loop.time())) > now or self.urgent:
                 await asyncio.sleep(max(at - now, 0.005))
-            await self._shared_turn()
-            return self._slot(loop.time())
+            return self._slot(loop.time(), await self._shared_turn())
 
-    async def _shared_turn(self) -> None:
-        """Until the budget every process shares has a place (no-op without one)."""
+    async def _shared_turn(self) -> float | None:
+        """Until the budget every process shares has a place: its database time (None
+        without one). The call's arrival at Slack is later, by this process's own delays, so
+        a late one moves its shared time (Slot.done), and the next window does not open
+        early for the other processes."""
         while self.shared is not None:
             wait = await self.shared.take(self.key, self.limit, self.period + self.margin)
             if wait <= 0:
-                return
+                return -wait
             await asyncio.sleep(min(wait, self.period))
+        return None
 
     def pause(self, seconds: float) -> None:
         until = asyncio.get_running_loop().time() + seconds

@@ -123,12 +123,25 @@ class SharedBudgets:
 
     def __init__(self, store: PgStore) -> None:
         self._store = store
+        self._redating: set[asyncio.Task[None]] = set()
+        self.redated = 0
 
     async def take(self, key: str, limit: int, period: float) -> float:
         try:
-            answer = await self._store.take_slot(key, limit, period)
+            return await self._store.take_slot(key, limit, period)
         except psycopg.Error as error:
             log.warning("the shared Slack budgets are unavailable (%s); this process keeps "
                         "its own", type(error).__name__)
             return 0.0
-        return max(answer, 0.0)  # taken: minus its database time
+
+    def redate(self, key: str, old: float, new: float) -> None:
+        task = asyncio.create_task(self._moved(key, old, new))
+        self._redating.add(task)
+        task.add_done_callback(self._redating.discard)
+        self.redated += 1
+
+    async def _moved(self, key: str, old: float, new: float) -> None:
+        try:
+            await self._store.shift_slot(key, old, new)
+        except psycopg.Error as error:  # the grant keeps its first time: one call counted early
+            log.warning("could not move a shared Slack grant (%s)", type(error).__name__)
