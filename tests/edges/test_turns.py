@@ -72,7 +72,8 @@ async def test_under_the_rate_limit_a_question_goes_before_a_queued_burst():
 
         try:
             burst = [asyncio.create_task(as_turn(5, ask(f"map {n}"))) for n in range(4)]
-            await asyncio.sleep(0.05)  # two maps are out; two wait for the next window
+            while sim.received < 2:  # two maps are out; two wait for the next window
+                await asyncio.sleep(0.005)
             older = asyncio.create_task(as_turn(2, ask("an older job's reduce")))
             question = asyncio.create_task(as_turn(0, ask("a person's question")))
             await asyncio.gather(*burst, older, question)
