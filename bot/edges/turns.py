@@ -29,12 +29,8 @@ class Turns:
         self._waiting: list[tuple[float, int, asyncio.Future[None]]] = []
         self._arrivals = itertools.count()
 
-    @property
-    def waiting(self) -> int:
-        return sum(1 for _, _, future in self._waiting if not future.done())
-
     async def __aenter__(self) -> None:
-        if self._free > 0 and not self.waiting:
+        if self._free > 0:  # a free place means nobody waits: _release hands places on
             self._free -= 1
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 
 from bot.core.polling import deadline_for, safety_delay
@@ -136,7 +135,7 @@ async def _wait(
         future = deps.completions.setdefault(
             transcript_id, asyncio.get_running_loop().create_future()
         )
-        waiting = time.monotonic()
+        waiting = asyncio.get_running_loop().time()
         try:
             if fresh or (await deps.transcriber.fetch(transcript_id)).status not in (
                 "completed", "error"
@@ -151,7 +150,7 @@ async def _wait(
             # if it is not done after all, on the expected schedule from the job's age
             return await deps.transcriber.wait(
                 transcript_id, deadline_s=deadline, duration_ms=duration_ms,
-                elapsed_s=age + time.monotonic() - waiting)
+                elapsed_s=age + asyncio.get_running_loop().time() - waiting)
     return await deps.transcriber.wait(
         transcript_id, deadline_s=deadline, duration_ms=duration_ms, elapsed_s=age + waited,
         look_first=not fresh or waited > 0,

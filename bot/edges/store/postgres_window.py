@@ -70,7 +70,7 @@ class SharedWindow:
         # RateWindow's, plus MARGIN_FLOOR_S: requests from other machines, other routes.
         self.margin = MARGIN_FLOOR_S + 0.02 * period
         self._turns = Turns(1)  # this process asks the database one caller at a time
-        self._redating: set[asyncio.Task[None]] = set()
+        self._grants = SharedBudgets(store)  # moves a late grant in the background
         self.waits = self.redated = 0  # times the window was full; grants moved to the send
 
     async def acquire(self) -> Slot:
@@ -92,9 +92,7 @@ class SharedWindow:
     def redate(self, old: float, new: float) -> None:
         """A grant stored at database time `old` went out late: count it from `new` (the
         server counts arrivals). Only a late request costs this second round trip."""
-        task = asyncio.create_task(self._store.shift_slot(self._key, old, new))
-        self._redating.add(task)
-        task.add_done_callback(self._redating.discard)
+        self._grants.redate(self._key, old, new)
         self.redated += 1
 
 
@@ -118,13 +116,13 @@ class SharedSlot(Slot):
 class SharedBudgets:
     """Slack's budgets (bot.edges.slack_limits) kept for every process on the database, in
     the same table and function as the LLM window: one key per workspace and method, or per
-    channel for chat.postMessage. If the database cannot be reached, each process keeps its
-    own count (a warning; Slack's 429 and its Retry-After cover the rest)."""
+    channel for chat.postMessage (SharedWindow moves its late grants through it too). If the
+    database cannot be reached, each process keeps its own count (a warning; Slack's 429 and
+    its Retry-After cover the rest)."""
 
     def __init__(self, store: PgStore) -> None:
         self._store = store
         self._redating: set[asyncio.Task[None]] = set()
-        self.redated = 0
 
     async def take(self, key: str, limit: int, period: float) -> float:
         try:
@@ -138,10 +136,9 @@ class SharedBudgets:
         task = asyncio.create_task(self._moved(key, old, new))
         self._redating.add(task)
         task.add_done_callback(self._redating.discard)
-        self.redated += 1
 
     async def _moved(self, key: str, old: float, new: float) -> None:
         try:
             await self._store.shift_slot(key, old, new)
         except psycopg.Error as error:  # the grant keeps its first time: one call counted early
-            log.warning("could not move a shared Slack grant (%s)", type(error).__name__)
+            log.warning("could not move a shared grant (%s)", type(error).__name__)
