@@ -28,6 +28,8 @@ from typing import Any, Protocol
 
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 
+from bot.edges.rate_window import default_margin
+
 log = logging.getLogger(__name__)
 
 # Slack's tier of each method Recap calls (docs.slack.dev/reference/methods/<name>).
@@ -43,13 +45,15 @@ POST = "chat.postMessage"
 @dataclass(frozen=True)
 class Tiers:
     """Calls per `period` seconds (Slack's minute): per team for tiers 2, 3 and 4, and
-    `post_burst` chat.postMessage calls per channel in any `post_burst` seconds."""
+    `post_burst` chat.postMessage calls per channel in any `post_burst` seconds; `margin`
+    seconds added to every window (None: RateWindow's default, a share of the window)."""
 
     tier3: int = 50
     tier4: int = 100
     post_burst: int = 5
     period: float = 60.0
     tier2: int = 20
+    margin: float | None = None
 
 
 class Shared(Protocol):
@@ -88,10 +92,10 @@ class Budget:
     """At most `limit` calls in any `period` seconds, paused until a Retry-After has passed."""
 
     def __init__(self, limit: int, period: float, key: str = "",
-                 shared: Shared | None = None) -> None:
+                 shared: Shared | None = None, margin: float | None = None) -> None:
         self.limit, self.period = max(1, limit), period
         self.key, self.shared = key, shared
-        self.margin = 0.01 + 0.02 * period
+        self.margin = default_margin(period) if margin is None else max(0.0, margin)
         self.sent: list[Slot] = []  # at most `limit`: the calls of the last period
         self.paused_until = 0.0
         self.urgent = 0  # urgent takers waiting
@@ -174,7 +178,8 @@ class SlackLimits:
         if key not in self.budgets:
             if len(self.budgets) > 10_000:  # channels come and go: drop the idle ones
                 self.budgets = {k: b for k, b in self.budgets.items() if b.sent}
-            self.budgets[key] = Budget(limit, period, "slack " + " ".join(key), self.shared)
+            self.budgets[key] = Budget(limit, period, "slack " + " ".join(key), self.shared,
+                                       t.margin)
         return self.budgets[key]
 
 

@@ -13,8 +13,10 @@ from aiohttp import web
 from bot.core.prompts import RECAP_SCHEMA, recap_messages
 from bot.edges.llm import LLM
 from bot.edges.llm_replies import error_message
+from bot.edges.rate_window import RateWindow
 from bot.errors import LLMRejected, ServiceUnavailable, SummaryFailed
 from bot.sim.llm import LLMSim
+from tests.jitter import JITTER_S
 
 MODEL = "claude-sonnet-4-6"
 TRANSCRIPT = "\n".join(
@@ -164,7 +166,7 @@ async def test_a_slow_answer_times_out_and_is_retried(sim):
 
 async def test_concurrent_calls_share_the_rate_limit(sim):
     sim.rate_limit(4, 0.4)
-    llm = make(sim.base_url, rpm=4, rate_period=0.4)
+    llm = make(sim.base_url, window=RateWindow(4, 0.4, margin=JITTER_S))
     started = time.monotonic()
     try:
         replies = await asyncio.gather(
@@ -180,11 +182,11 @@ async def test_a_request_held_back_after_taking_its_slot_does_not_overrun_the_wi
     """The server counts a request when it arrives: one the event loop held back (a busy
     moment right after its slot was taken) must not let the next window start too early."""
     sim.rate_limit(4, 0.4)
-    llm = make(sim.base_url, rpm=4, rate_period=0.4)
+    llm = make(sim.base_url, window=RateWindow(4, 0.4, margin=JITTER_S))
 
     async def busy_moment() -> None:
         await asyncio.sleep(0)  # the four slots are taken, nothing is written yet
-        time.sleep(0.2)
+        time.sleep(2 * JITTER_S)  # longer than the margin: dated when taken, they would overrun
 
     stall = asyncio.create_task(busy_moment())
     try:

@@ -11,6 +11,7 @@ import pytest
 from bot.edges.slack_api import SlackAPI
 from bot.edges.slack_limits import Budget, Tiers
 from bot.sim.slack import SlackSim
+from tests.jitter import JITTER_S
 
 PERIOD = 1.2
 
@@ -24,7 +25,7 @@ async def sim():
 
 def edge(sim: SlackSim, **tiers: int) -> SlackAPI:
     return SlackAPI.connect(sim.bot_token, sim.api_url, 0.01,
-                            Tiers(period=PERIOD, **{"tier3": 5, **tiers}))
+                            Tiers(period=PERIOD, margin=JITTER_S, **{"tier3": 5, **tiers}))
 
 
 async def test_a_crowd_of_edits_paces_itself_and_meets_no_429(sim):
@@ -111,7 +112,8 @@ async def test_a_jobs_last_word_goes_before_the_waiting_steps():
 
 async def three_workers_post(sim: SlackSim, shared: list | None) -> None:
     """Three processes' Slack edges posting 5 messages each in one channel at once."""
-    edges = [SlackAPI.connect(sim.bot_token, sim.api_url, 0.01, Tiers(period=PERIOD),
+    edges = [SlackAPI.connect(sim.bot_token, sim.api_url, 0.01,
+                              Tiers(period=PERIOD, margin=JITTER_S),
                               None if shared is None else shared[n]) for n in range(3)]
     try:
         await asyncio.gather(*(e.post("C1", f"recap {n}", team="T0SIM")

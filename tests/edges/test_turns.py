@@ -10,8 +10,10 @@ import contextvars
 import pytest
 
 from bot.edges.llm import LLM
+from bot.edges.rate_window import RateWindow
 from bot.edges.turns import TURN, Turns
 from bot.sim.llm import LLMSim
+from tests.jitter import JITTER_S
 
 PATH = "/v1/chat/completions"
 
@@ -65,7 +67,7 @@ async def test_under_the_rate_limit_a_question_goes_before_a_queued_burst():
     async with LLMSim() as sim:
         sim.rate_limit(2, 0.3)
         llm = LLM(base_url=f"{sim.base_url}/v1", api_key="sim-llm-key", model="m",
-                  bearer=False, backoff=0.001, rpm=2, rate_period=0.3)
+                  bearer=False, backoff=0.001, window=RateWindow(2, 0.3, margin=JITTER_S))
 
         def ask(text: str):
             return lambda: llm.complete([{"role": "user", "content": text}])

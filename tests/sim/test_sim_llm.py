@@ -264,12 +264,12 @@ async def test_models_that_wrap_or_break_their_json(sim: LLMSim, http) -> None:
 
 
 async def test_a_sliding_window_rate_limit_answers_429_with_retry_after(sim: LLMSim, http):
-    sim.rate_limit(2, 0.3)
+    sim.rate_limit(2, 0.6)
     hi = [{"role": "user", "content": "hi"}]
     first = await chat(http, messages=hi)
     second = await chat(http, messages=hi)
     limited = await chat(http, messages=hi)
-    await asyncio.sleep(0.32)
+    await asyncio.sleep(0.62)
     later = await chat(http, messages=hi)
 
     assert (first[2]["x-ratelimit-limit"], first[2]["x-ratelimit-remaining"]) == ("2", "1")
