@@ -38,7 +38,7 @@ class RateWindow:
 
     def __init__(self, limit: int, period: float, margin: float | None = None) -> None:
         self._limit, self._period = max(1, limit), period
-        self._margin = default_margin(period) if margin is None else max(0.0, margin)
+        self._margin = window_margin(period, margin)
         self._sent: deque[Slot] = deque()
         self._turns = Turns(1)  # one caller at a time, by turn (bot.edges.turns)
 
@@ -56,9 +56,10 @@ class RateWindow:
                 await asyncio.sleep(self._sent[0].at + self._period + self._margin - now)
 
 
-def default_margin(period: float) -> float:
-    """Seconds added to each window: 10 ms of network and reordering, 2 % of clock drift."""
-    return 0.01 + 0.02 * period
+def window_margin(period: float, margin: float | None = None) -> float:
+    """Seconds added to each window: `margin` if given, else 10 ms of network and reordering
+    plus 2 % of the window for clock drift."""
+    return 0.01 + 0.02 * period if margin is None else max(0.0, margin)
 
 
 @dataclass

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 
-from bot.edges.rate_window import default_margin
+from bot.edges.rate_window import window_margin
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class Budget:
                  shared: Shared | None = None, margin: float | None = None) -> None:
         self.limit, self.period = max(1, limit), period
         self.key, self.shared = key, shared
-        self.margin = default_margin(period) if margin is None else max(0.0, margin)
+        self.margin = window_margin(period, margin)
         self.sent: list[Slot] = []  # at most `limit`: the calls of the last period
         self.paused_until = 0.0
         self.urgent = 0  # urgent takers waiting
